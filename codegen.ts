@@ -1,0 +1,45 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Resolver types generated from schema/*.graphql. Mappers point GraphQL types at the
+ * shapes resolvers really pass around (upstream wire rows), so a resolver returning
+ * the wrong shape fails `npm run typecheck`.
+ */
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  emitLegacyCommonJSImports: false,
+  generates: {
+    'src/__generated__/resolvers-types.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        importExtension: '.ts',
+        contextType: '../context.ts#GatewayContext',
+        mappers: {
+          Assignment: '../upstream/wire.ts#WireAssignment',
+          Tag: '../models.ts#TagModel',
+          AssignmentFile: '../models.ts#AssignmentFileModel',
+          AssignmentConnection: '../models.ts#AssignmentConnectionModel',
+          AssignmentEdge: '../models.ts#AssignmentEdgeModel',
+        },
+        // GraphQL enum values stay as declared (PENDING); src/enums.ts maps them onto the
+        // REST strings. (Internal enum values would break printing of enum defaults
+        // nested in input objects, such as the automation rules.)
+        enumsAsTypes: true,
+        scalars: {
+          ID: { input: 'string', output: 'string | number' },
+          DateTime: { input: 'Date', output: 'Date | string' },
+          JSON: { input: 'unknown', output: 'unknown' },
+          URL: { input: 'URL', output: 'URL | string' },
+          NonNegativeInt: { input: 'number', output: 'number' },
+          PositiveInt: { input: 'number', output: 'number' },
+        },
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,137 @@
+/** Codes a client of the gateway sees in `extensions.code` for upstream trouble. */
+export type UpstreamErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'UPSTREAM_UNAVAILABLE';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The one error type of the upstream client. It keeps the upstream body for logs
+ * (`upstreamBody`), but its `message` is written by us and safe to show a client.
+ */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  readonly status: number | null;
+  readonly code: UpstreamErrorCode;
+  readonly fieldErrors: FieldError[];
+  readonly retryable: boolean;
+  /** Raw upstream body, for logs only: never put it in a GraphQL response. */
+  readonly upstreamBody: string | undefined;
+  /** Seconds the upstream asked us to wait (Retry-After), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(init: {
+    status: number | null;
+    code: UpstreamErrorCode;
+    message: string;
+    fieldErrors?: FieldError[];
+    upstreamBody?: string;
+    retryAfterSeconds?: number;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.fieldErrors = init.fieldErrors ?? [];
+    this.retryable = init.code === 'UPSTREAM_UNAVAILABLE';
+    this.upstreamBody = init.upstreamBody;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+const MESSAGES: Record<UpstreamErrorCode, string> = {
+  BAD_USER_INPUT: 'The Synapse backend rejected the input.',
+  UNAUTHENTICATED: 'The Synapse backend did not accept the credentials.',
+  FORBIDDEN: 'The caller may not access this resource.',
+  NOT_FOUND: 'The resource does not exist.',
+  UPSTREAM_UNAVAILABLE: 'The Synapse backend is unavailable; try again later.',
+};
+
+/** Maps an HTTP status to our code: the single place where that mapping lives. */
+export function codeForStatus(status: number): UpstreamErrorCode {
+  if (status === 400 || status === 422) return 'BAD_USER_INPUT';
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  return 'UPSTREAM_UNAVAILABLE';
+}
+
+/** Builds the error for a non-2xx answer, reading DRF and `{error: {...}}` bodies. */
+export function errorFromResponse(
+  status: number,
+  body: string,
+  retryAfterHeader: string | null,
+): UpstreamError {
+  const code = codeForStatus(status);
+  const fieldErrors = code === 'BAD_USER_INPUT' ? parseFieldErrors(body) : [];
+  const retryAfterSeconds = parseRetryAfter(retryAfterHeader);
+  return new UpstreamError({
+    status,
+    code,
+    message: MESSAGES[code],
+    fieldErrors,
+    upstreamBody: body,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+}
+
+/** The error for a request that never got an HTTP answer (timeout, reset, refused). */
+export function unavailableError(reason: string, cause: unknown): UpstreamError {
+  return new UpstreamError({
+    status: null,
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: `${MESSAGES.UPSTREAM_UNAVAILABLE} (${reason})`,
+    cause,
+  });
+}
+
+/**
+ * Field messages from a 400 body. DRF: `{"field": ["msg"]}` or `{"detail": "msg"}`;
+ * newer API: `{"error": {"message", "details": [{"field", "message"}]}}`.
+ */
+export function parseFieldErrors(body: string): FieldError[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  if (!isRecord(parsed)) return [];
+  const v2 = parsed['error'];
+  if (isRecord(v2)) {
+    const details = Array.isArray(v2['details']) ? v2['details'] : [];
+    const out = details.filter(isRecord).map((d) => ({
+      field: typeof d['field'] === 'string' ? d['field'] : 'non_field_errors',
+      message: String(d['message'] ?? ''),
+    }));
+    if (out.length > 0) return out;
+    return typeof v2['message'] === 'string' ? [{ field: 'non_field_errors', message: v2['message'] }] : [];
+  }
+  const out: FieldError[] = [];
+  for (const [field, value] of Object.entries(parsed)) {
+    const messages = Array.isArray(value) ? value : [value];
+    for (const message of messages) {
+      if (typeof message === 'string') out.push({ field: field === 'detail' ? 'non_field_errors' : field, message });
+    }
+  }
+  return out;
+}
+
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, (date - Date.now()) / 1000);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,107 @@
+import type { UserError, UserErrorCode } from '../__generated__/resolvers-types.ts';
+import { gatewayError } from '../errors.ts';
+import type { Loaders } from '../loaders/create-loaders.ts';
+import type { TagModel } from '../models.ts';
+import type { SetTagsMode, SynapseClient } from '../upstream/client.ts';
+import { UpstreamError } from '../upstream/errors.ts';
+
+/** Most assignment ids one `set_tags` call carries. */
+export const MAX_IDS_PER_WRITE = 1000;
+
+export function userError(code: UserErrorCode, message: string, field: (string | number)[] | null = null): UserError {
+  return { code, message, field: field?.map(String) ?? null };
+}
+
+/** One planned `set_tags` call: these tags onto these assignments of one project. */
+export interface TagWrite {
+  projectId: number;
+  tagIds: number[];
+  assignmentIds: number[];
+}
+
+/**
+ * Finds each tag name in each project. Names are per project in Synapse, so the
+ * same name has a different id in each project.
+ */
+export async function resolveTagNames(
+  loaders: Loaders,
+  projectIds: Iterable<number>,
+  names: readonly string[],
+  field: (string | number)[],
+): Promise<{ byProject: Map<number, Map<string, TagModel>>; userErrors: UserError[] }> {
+  const projects = [...new Set(projectIds)];
+  const lists = await Promise.all(projects.map((projectId) => loaders.tagsByProject.load(projectId)));
+  const byProject = new Map<number, Map<string, TagModel>>();
+  const userErrors: UserError[] = [];
+  projects.forEach((projectId, i) => {
+    const byName = new Map(lists[i]!.map((tag) => [tag.name, tag]));
+    const found = new Map<string, TagModel>();
+    for (const name of names) {
+      const tag = byName.get(name);
+      if (tag) found.set(name, tag);
+      else userErrors.push(userError('UNKNOWN_TAG', `Tag "${name}" does not exist in project ${projectId}.`, field));
+    }
+    byProject.set(projectId, found);
+  });
+  return { byProject, userErrors };
+}
+
+/** Splits writes so that none carries more than MAX_IDS_PER_WRITE assignment ids. */
+export function chunkWrites(writes: readonly TagWrite[], size = MAX_IDS_PER_WRITE): TagWrite[] {
+  return writes.flatMap((write) => {
+    const ids = [...write.assignmentIds].sort((a, b) => a - b);
+    const chunks: TagWrite[] = [];
+    for (let i = 0; i < ids.length; i += size) chunks.push({ ...write, assignmentIds: ids.slice(i, i + size) });
+    return chunks;
+  });
+}
+
+/** Outcome of a batch of writes that all went through. */
+export interface WriteOutcome {
+  writeCalls: number;
+  /** Field errors of a 400 on the first write: nothing was changed, report as userErrors. */
+  userErrors: UserError[];
+}
+
+/**
+ * Runs the writes one after another. Writes are never retried. A 400 on the first
+ * write becomes userErrors (nothing changed). A failure after some writes went
+ * through is a top-level error listing what was applied, what was not, and what
+ * may or may not have been (an answer lost in transit), so no write is silently lost.
+ */
+export async function executeTagWrites(
+  client: SynapseClient,
+  writes: readonly TagWrite[],
+  options: { mode: SetTagsMode; notify: boolean },
+): Promise<WriteOutcome> {
+  const applied: number[] = [];
+  for (const [index, write] of writes.entries()) {
+    try {
+      await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
+      applied.push(...write.assignmentIds);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      if (index === 0 && error.code === 'BAD_USER_INPUT') {
+        return {
+          writeCalls: 1,
+          userErrors: error.fieldErrors.length
+            ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, ['input']))
+            : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tagging request.', ['input'])],
+        };
+      }
+      if (index === 0) throw error;
+      const outcomeUnknown = error.code === 'UPSTREAM_UNAVAILABLE';
+      const notApplied = writes.slice(index + (outcomeUnknown ? 1 : 0)).flatMap((w) => w.assignmentIds);
+      throw gatewayError(
+        error.code,
+        `Tagging stopped after ${index} of ${writes.length} upstream writes: ${error.message}`,
+        {
+          appliedAssignmentIds: applied,
+          notAppliedAssignmentIds: notApplied,
+          unknownOutcomeAssignmentIds: outcomeUnknown ? write.assignmentIds : [],
+        },
+      );
+    }
+  }
+  return { writeCalls: writes.length, userErrors: [] };
+}
