@@ -12,11 +12,13 @@ export interface GatewayContext extends YogaInitialContext {
   config: Config;
   /** The caller's credentials, or null when none were sent. */
   credentials: Credentials | null;
-  /** This caller's upstream client; throws UNAUTHENTICATED when no credentials were sent. */
-  readonly client: SynapseClient;
+  /** This caller's upstream client; with no credentials, every call throws UNAUTHENTICATED. */
+  client: SynapseClient;
   /** This request's DataLoaders (never shared between requests). */
-  readonly loaders: Loaders;
+  loaders: Loaders;
   stats: UpstreamStats;
+  /** List reads in flight; lookups by id wait for them, since their rows prime the loader. */
+  pendingLists: Set<Promise<unknown>>;
   /** Clock of the request, injectable so tests can pin "now". */
   now: () => Date;
 }
@@ -42,41 +44,46 @@ export function readCredentials(headers: Headers): Credentials | null {
   return { token, tenant: tenant ? tenant.slice(0, 512) : undefined };
 }
 
-/** Builds one request's context; client and loaders are created on first use. */
+/** Stands in for the breaker when no credentials came: no anonymous call ever leaves. */
+const REFUSE_ANONYMOUS: CallGate = {
+  assertCanCall() {
+    throw unauthenticatedError();
+  },
+  recordSuccess() {},
+  recordFailure() {},
+};
+
+/**
+ * Builds one request's context. Everything is built eagerly (envelop copies the
+ * context object, so lazy getters would run anyway); nothing here does I/O.
+ */
 export function createContext(
   initial: YogaInitialContext,
   deps: ContextDeps,
   request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal },
 ): GatewayContext {
   const credentials = readCredentials(initial.request.headers);
-  let client: SynapseClient | undefined;
-  let loaders: Loaders | undefined;
   const fileUrlPrefix = deps.config.upstream.fileUrlPrefix ?? new URL(deps.config.upstream.baseUrl).origin;
-  const context: GatewayContext = {
+  const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
+  const client = new SynapseClient({
+    config: { ...deps.config.upstream, fileUrlPrefix },
+    credentials: credentials ?? { token: '' },
+    stats: request.stats,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
+    ...(gate ? { gate } : {}),
+    ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),
+  });
+  return {
     ...initial,
     requestId: request.requestId,
     config: deps.config,
     credentials,
+    client,
+    loaders: createLoaders(client),
     stats: request.stats,
+    pendingLists: new Set(),
     now: deps.now ?? (() => new Date()),
-    get client() {
-      if (!credentials) throw unauthenticatedError();
-      client ??= new SynapseClient({
-        config: { ...deps.config.upstream, fileUrlPrefix },
-        credentials,
-        stats: request.stats,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
-        ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
-        ...(deps.gate ? { gate: deps.gate } : {}),
-        ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),
-      });
-      return client;
-    },
-    get loaders() {
-      loaders ??= createLoaders(context.client);
-      return loaders;
-    },
   };
-  return context;
 }

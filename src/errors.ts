@@ -21,10 +21,12 @@ export function gatewayError(code: ErrorCode, message: string, extensions: Recor
   return createGraphQLError(message, { extensions: { code, retryable: RETRYABLE[code], ...extensions } });
 }
 
+/** No credentials: HTTP 401 with a challenge when the client accepts graphql-response+json. */
 export function unauthenticatedError(): GraphQLError {
   return gatewayError(
     'UNAUTHENTICATED',
     'Send your Synapse token as `Authorization: Token <token>` (or `Synapse-Access-Token: Token <token>`).',
+    { http: { status: 401, headers: { 'WWW-Authenticate': 'Token' } } },
   );
 }
 

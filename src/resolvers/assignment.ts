@@ -16,17 +16,22 @@ const HOUR_MS = 3_600_000;
 
 export const assignmentResolvers: Resolvers = {
   Query: {
-    assignment: (_root, { id }, ctx) => ctx.loaders.assignmentById.load(parseId(id, 'id')),
-    assignmentsByIds: (_root, { ids }, ctx) => {
+    assignment: async (_root, { id }, ctx) => {
+      const parsed = parseId(id, 'id');
+      await afterPendingLists(ctx);
+      return ctx.loaders.assignmentById.load(parsed);
+    },
+    assignmentsByIds: async (_root, { ids }, ctx) => {
       if (ids.length > MAX_IDS_PER_QUERY) {
         throw gatewayError('BAD_USER_INPUT', `ids accepts at most ${MAX_IDS_PER_QUERY} ids, got ${ids.length}.`, {
           argument: 'ids',
         });
       }
       const parsed = ids.map((id, i) => parseId(id, `ids[${i}]`));
+      await afterPendingLists(ctx);
       return parsed.map((id) => ctx.loaders.assignmentById.load(id));
     },
-    assignments: (_root, args, ctx) => loadConnection(ctx, args),
+    assignments: (_root, args, ctx) => trackList(ctx, loadConnection(ctx, args)),
   },
   Assignment: {
     id: (row) => row.id,
@@ -79,6 +84,23 @@ export const assignmentResolvers: Resolvers = {
     node: (edge) => edge.node,
   },
 };
+
+/**
+ * Lets sibling root fields start first (graphql-js calls them in one synchronous
+ * loop), then waits for any list read among them: its rows prime the loader, so an
+ * `assignment(id)` next to an `assignments` list that contains it costs no call.
+ */
+async function afterPendingLists(ctx: GatewayContext): Promise<void> {
+  await Promise.resolve();
+  if (ctx.pendingLists.size > 0) await Promise.allSettled([...ctx.pendingLists]);
+}
+
+function trackList<T>(ctx: GatewayContext, promise: Promise<T>): Promise<T> {
+  ctx.pendingLists.add(promise);
+  const forget = () => ctx.pendingLists.delete(promise);
+  promise.then(forget, forget);
+  return promise;
+}
 
 /** Age in hours at `asOf`, computed from `created_at` as the SDK's automation does. */
 export function ageHours(row: WireAssignment, asOf: Date): number {

@@ -1,0 +1,25 @@
+import type { WireAssignment, WirePage, WireTag } from '../../src/upstream/wire.ts';
+
+/** Direct REST calls to the embedded backend: the oracle tests compare the gateway with. */
+export async function rest<T>(baseUrl: string, path: string, token = 'dev-admin-token'): Promise<T> {
+  const response = await fetch(baseUrl + path, { headers: { authorization: `Token ${token}` } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Every row of a listing, walking `next` as the SDK's list_all does. */
+export async function restAll(baseUrl: string, query: string, token = 'dev-admin-token'): Promise<WireAssignment[]> {
+  const rows: WireAssignment[] = [];
+  let page = await rest<WirePage<WireAssignment>>(baseUrl, `sdk/assignments/?${query}&page_size=1000`, token);
+  rows.push(...page.results);
+  for (let guard = 0; page.next && guard < 10_000; guard++) {
+    const response = await fetch(page.next, { headers: { authorization: `Token ${token}` } });
+    page = (await response.json()) as WirePage<WireAssignment>;
+    rows.push(...page.results);
+  }
+  return rows;
+}
+
+export async function restTags(baseUrl: string, projectId: number): Promise<WireTag[]> {
+  return (await rest<WirePage<WireTag>>(baseUrl, `projects/${projectId}/tags/?page_size=1000`)).results;
+}
