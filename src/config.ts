@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000),
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
+  // --- abuse limits and exposure (security) ---
+  // --- deadlines, breaker, logs, shutdown (reliability) ---
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -61,6 +63,8 @@ export interface Config {
   port: number;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
+  // --- security settings ---
+  // --- reliability settings ---
 }
 
 export class ConfigError extends Error {
@@ -105,6 +109,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
     },
+    // --- security values ---
+    // --- reliability values ---
   };
 }
 

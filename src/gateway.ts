@@ -6,7 +6,9 @@ import { maskError } from './errors.ts';
 import { graphiqlOptions } from './graphiql.ts';
 import { useRequestState, type RequestState } from './plugins/request-state.ts';
 import { useRequireCredentials } from './plugins/require-credentials.ts';
+import { observabilityPlugins } from './observability/index.ts';
 import { buildSchema } from './schema.ts';
+import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { FetchFn } from './upstream/transport.ts';
@@ -45,6 +47,12 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
         signal: initial.request.signal,
       });
     },
-    plugins: [useRequestState(states), useRequireCredentials()],
+    ...securityOptions(config),
+    plugins: [
+      useRequestState(states),
+      ...securityPlugins(config),
+      useRequireCredentials(),
+      ...observabilityPlugins(config),
+    ],
   });
 }
