@@ -69,6 +69,8 @@ export interface SynapseClientOptions {
   fetch?: FetchFn;
   /** Aborts every call of this client: the operation's deadline or the client going away. */
   signal?: AbortSignal;
+  /** `performance.now()` at which the operation's deadline passes: no retry is planned beyond it. */
+  deadlineAt?: number;
   stats?: UpstreamStats;
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
@@ -103,6 +105,7 @@ export class SynapseClient {
   private readonly credentials: Credentials;
   private readonly fetchFn: FetchFn;
   private readonly signal: AbortSignal | undefined;
+  private readonly deadlineAt: number;
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
@@ -114,6 +117,7 @@ export class SynapseClient {
     this.credentials = options.credentials;
     this.fetchFn = options.fetch ?? keepAliveFetch;
     this.signal = options.signal;
+    this.deadlineAt = options.deadlineAt ?? Number.POSITIVE_INFINITY;
     this.stats = options.stats ?? new UpstreamStats();
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
@@ -271,7 +275,11 @@ export class SynapseClient {
           !this.signal?.aborted &&
           this.retryPolicy.budget.tryAcquire();
         if (!retry) throw error;
-        await sleep(backoffDelay(this.retryPolicy, attempt, error.retryAfterSeconds), this.signal);
+        const delay = backoffDelay(this.retryPolicy, attempt, error.retryAfterSeconds);
+        // A retry that could only start after the deadline (a long Retry-After) is no retry:
+        // answer now with the upstream's error and its Retry-After, not with a timeout later.
+        if (performance.now() + delay >= this.deadlineAt) throw error;
+        await sleep(delay, this.signal);
       }
     }
   }
@@ -283,7 +291,8 @@ export class SynapseClient {
     body: unknown,
     attempt: number,
   ): Promise<T> {
-    this.signal?.throwIfAborted();
+    // An UpstreamError like any other cancellation, not the raw abort reason (which would mask as INTERNAL_SERVER_ERROR).
+    if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason);
     this.gate?.assertCanCall();
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
@@ -311,9 +320,11 @@ export class SynapseClient {
       return JSON.parse(text) as T;
     } catch (error) {
       const mapped = toUpstreamError(error, timeout, this.signal);
-      // Only answers that say "the upstream is unwell" count against the breaker.
-      if (mapped.code === 'UPSTREAM_UNAVAILABLE' && !this.signal?.aborted) this.gate?.recordFailure();
-      else if (mapped.status !== null) this.gate?.recordSuccess();
+      // Only "no answer" and 5xx say the upstream is unwell; a 4xx (429 included) is an
+      // answer from a live upstream. A call cancelled by its operation says nothing.
+      const unwell = mapped.code === 'UPSTREAM_UNAVAILABLE' && (mapped.status === null || mapped.status >= 500);
+      if (unwell && !this.signal?.aborted) this.gate?.recordFailure();
+      else if (!unwell && mapped.status !== null) this.gate?.recordSuccess();
       throw mapped;
     } finally {
       this.stats.end();
@@ -334,22 +345,29 @@ function isConnectionError(cause: unknown): boolean {
 
 function toUpstreamError(error: unknown, timeout: AbortSignal, operation: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (operation?.aborted) return unavailableError('operation deadline exceeded or request cancelled', error);
+  if (operation?.aborted) return unavailableError(abortReason(operation), error);
   if (timeout.aborted) return unavailableError('upstream timeout', error);
   if (error instanceof SyntaxError) return unavailableError('invalid upstream response', error);
   return unavailableError('connection failed', error);
 }
 
+/** Why the operation's signal fired: its deadline (a TimeoutError) or the client going away. */
+function abortReason(signal: AbortSignal): string {
+  return (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
+    ? 'operation deadline exceeded'
+    : 'request cancelled';
+}
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(unavailableError('operation deadline exceeded', signal.reason));
+    if (signal?.aborted) return reject(unavailableError(abortReason(signal), signal.reason));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(unavailableError('operation deadline exceeded', signal?.reason));
+      reject(unavailableError(abortReason(signal!), signal?.reason));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -43,7 +43,8 @@ export class RetryBudget {
 
   /** Takes one token when there is one; false means "do not retry now". */
   tryAcquire(): boolean {
-    if (this.tokens < 1) return false;
+    // Tolerance: 0.1 added ten times is 0.9999999999999999, which would make the ratio 1/11.
+    if (this.tokens < 1 - 1e-9) return false;
     this.tokens -= 1;
     return true;
   }
