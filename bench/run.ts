@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: the workflow benchmark. An embedded backend (own process) holds
+ * BENCH_ASSIGNMENTS assignments in one project and answers after BENCH_LATENCY_MS;
+ * the gateway runs in this process, so RSS readings are the gateway's.
+ *
+ * Prints: analytics through the gateway vs. the SDK's sequential `next` walk vs. a
+ * bare concurrent page fetch with the same concurrency; peak RSS growth during
+ * analytics; upstream calls of the batching cases and of automation.
+ */
+import pLimit from 'p-limit';
+import { loadConfig } from '../src/config.ts';
+import { createGateway } from '../src/gateway.ts';
+import { keepAliveFetch } from '../src/upstream/transport.ts';
+import type { WireAssignment, WirePage } from '../src/upstream/wire.ts';
+import { spawnBackend } from './spawn-backend.ts';
+
+const ASSIGNMENTS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);
+const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 20);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const TOKEN = 'dev-admin-token';
+const DAYS = 30;
+
+const backend = await spawnBackend({ BENCH_ASSIGNMENTS: String(ASSIGNMENTS), BENCH_LATENCY_MS: String(LATENCY_MS) });
+const base = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+const config = { ...base, upstream: { ...base.upstream, baseUrl: backend.url, idsFilter: true } };
+const { pageSize, concurrency } = config.upstream;
+const gateway = createGateway(config);
+const asOf = new Date();
+const createdAfter = new Date(asOf.getTime() - DAYS * 86_400_000).toISOString();
+
+async function gql(query: string, variables: Record<string, unknown> = {}) {
+  const response = await gateway.fetch('http://bench/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Token ${TOKEN}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[]; extensions?: { upstream?: { requests: number; writes: number } } };
+  if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
+  return body;
+}
+
+async function getPage(url: string): Promise<WirePage<WireAssignment>> {
+  const response = await keepAliveFetch(url, { method: 'GET', headers: { Authorization: `Token ${TOKEN}` } });
+  return JSON.parse(await response.text()) as WirePage<WireAssignment>;
+}
+
+/** The SDK's pattern: list_all walks `next` one page after another, then aggregates. */
+async function sdkSequentialWalk(): Promise<{ total: number; requests: number }> {
+  let url: string | null = `${backend.url}sdk/assignments/?project=1&created_after=${encodeURIComponent(createdAfter)}&page_size=${pageSize}`;
+  const statuses: Record<string, number> = {};
+  let total = 0;
+  let requests = 0;
+  while (url && requests < 100_000) {
+    const page = await getPage(url);
+    requests++;
+    for (const row of page.results) {
+      if (Date.parse(row.created_at) > asOf.getTime()) continue;
+      total++;
+      statuses[row.status] = (statuses[row.status] ?? 0) + 1;
+    }
+    url = page.next;
+  }
+  return { total, requests };
+}
+
+/** The floor: every page fetched with the same concurrency, rows discarded. */
+async function bareConcurrentFetch(): Promise<{ rows: number; requests: number }> {
+  const pageUrl = (page: number) =>
+    `${backend.url}sdk/assignments/?project=1&created_after=${encodeURIComponent(createdAfter)}&page=${page}&page_size=${pageSize}`;
+  const first = await getPage(pageUrl(1));
+  const pages = Math.ceil(first.count / pageSize);
+  const limit = pLimit(concurrency);
+  const sizes = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => limit(async () => (await getPage(pageUrl(i + 2))).results.length)));
+  return { rows: first.results.length + sizes.reduce((a, b) => a + b, 0), requests: pages };
+}
+
+const ANALYTICS = /* GraphQL */ `
+  query Analytics($asOf: DateTime) {
+    assignmentAnalytics(filter: { project: 1 }, days: ${DAYS}, asOf: $asOf) {
+      totalAssignments completionRate averageHoursToComplete
+      statusBreakdown { status count }
+      assigneePerformance { assigneeId total completed completionRate averageHoursToComplete }
+    }
+  }
+`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+// Warm up connections and JIT, then measure.
+await gql(ANALYTICS, { asOf: asOf.toISOString() });
+const gatewayRuns: number[] = [];
+const bareRuns: number[] = [];
+let peakGrowthMb = 0;
+let gatewayTotal = 0;
+let gatewayRequests = 0;
+for (let round = 0; round < ROUNDS; round++) {
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const run = await timed(() => gql(ANALYTICS, { asOf: asOf.toISOString() }));
+  clearInterval(sampler);
+  peakGrowthMb = Math.max(peakGrowthMb, (peak - baseline) / 1_048_576);
+  gatewayRuns.push(run.ms);
+  gatewayTotal = run.value.data.assignmentAnalytics.totalAssignments;
+  gatewayRequests = run.value.extensions!.upstream!.requests;
+  const bare = await timed(bareConcurrentFetch);
+  bareRuns.push(bare.ms);
+}
+const sdk = await timed(sdkSequentialWalk);
+if (sdk.value.total !== gatewayTotal) throw new Error(`totals differ: sdk ${sdk.value.total}, gateway ${gatewayTotal}`);
+
+const gatewayMs = median(gatewayRuns);
+const bareMs = median(bareRuns);
+console.log(`\nAnalytics over ${gatewayTotal} assignments created in the last ${DAYS} days (${ASSIGNMENTS} in the project),`);
+console.log(`upstream latency ${LATENCY_MS} ms, page size ${pageSize}, concurrency ${concurrency}, median of ${ROUNDS} runs:\n`);
+console.log('| approach | time (ms) | upstream requests | vs. gateway |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(`| gateway assignmentAnalytics | ${gatewayMs.toFixed(0)} | ${gatewayRequests} | 1.00x |`);
+console.log(`| SDK pattern: sequential next walk | ${sdk.ms.toFixed(0)} | ${sdk.value.requests} | ${(sdk.ms / gatewayMs).toFixed(2)}x slower |`);
+console.log(`| bare concurrent page fetch | ${bareMs.toFixed(0)} | ${Math.ceil(gatewayTotal / pageSize)} | gateway = ${(gatewayMs / bareMs).toFixed(2)}x of it |`);
+console.log(`\nTargets: >= 8x faster than the walk: ${sdk.ms / gatewayMs >= 8 ? 'met' : 'MISSED'}; <= 1.3x the bare fetch: ${gatewayMs / bareMs <= 1.3 ? 'met' : 'MISSED'}`);
+console.log(`Peak RSS growth of the gateway process during analytics: ${peakGrowthMb.toFixed(1)} MB (target <= 150 MB)\n`);
+
+// Upstream calls of the batching cases and of automation.
+const list = await gql('{ assignments(filter: {project: 1}, first: 100) { nodes { id tags { id name } } } }');
+const ids: string[] = list.data.assignments.nodes.map((n: { id: string }) => n.id);
+const byIds = await gql('query($ids: [ID!]!) { assignmentsByIds(ids: $ids) { id status } }', { ids });
+const AUTOMATION = /* GraphQL */ `
+  mutation Automate($dryRun: Boolean!, $asOf: DateTime) {
+    runAssignmentAutomation(input: { filter: { project: 1 }, asOf: $asOf, dryRun: $dryRun }) {
+      writeCalls summary { rule matched alreadyTagged newlyTagged }
+    }
+  }
+`;
+const preview = await timed(() => gql(AUTOMATION, { dryRun: true, asOf: asOf.toISOString() }));
+const real = await timed(() => gql(AUTOMATION, { dryRun: false, asOf: asOf.toISOString() }));
+const again = await gql(AUTOMATION, { dryRun: false, asOf: asOf.toISOString() });
+const reads = (body: { extensions?: { upstream?: { requests: number; writes: number } } }) =>
+  body.extensions!.upstream!.requests - body.extensions!.upstream!.writes;
+const matched = preview.value.data.runAssignmentAutomation.summary.reduce((n: number, s: { matched: number }) => n + s.matched, 0);
+console.log('| operation | upstream reads | upstream writes | time (ms) |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(`| list 100 assignments with tags | ${reads(list)} | 0 | |`);
+console.log(`| assignmentsByIds, 100 ids | ${reads(byIds)} | 0 | |`);
+console.log(`| automation dry run (${matched} matches) | ${reads(preview.value)} | ${preview.value.extensions!.upstream!.writes} | ${preview.ms.toFixed(0)} |`);
+console.log(`| automation run | ${reads(real.value)} | ${real.value.data.runAssignmentAutomation.writeCalls} | ${real.ms.toFixed(0)} |`);
+console.log(`| automation second run, same asOf | ${reads(again)} | ${again.data.runAssignmentAutomation.writeCalls} | |`);
+console.log(`\n(The SDK's example makes one set_tags call per matching assignment: ${matched} writes.)`);
+
+await backend.stop();
+process.exit(0);

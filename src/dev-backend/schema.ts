@@ -1,0 +1,97 @@
+import type Database from 'better-sqlite3';
+
+/** Stored in `PRAGMA user_version`; 0 means a new, unseeded database. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * JSON columns (`data`, `files`, `metadata`, notification lists) hold JSON text: the
+ * backend only ever returns them whole, and `search` scans their text. Timestamps are
+ * fixed-width UTC text (see timestamps.ts), so plain indexes order and range-scan them.
+ */
+const TABLES = `
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  token TEXT UNIQUE,
+  is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1))
+);
+
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL
+);
+
+CREATE TABLE user_projects (
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  role TEXT NOT NULL CHECK (role IN ('member', 'viewer')),
+  PRIMARY KEY (user_id, project_id)
+) WITHOUT ROWID;
+
+CREATE TABLE tags (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  color TEXT NOT NULL,
+  description TEXT NOT NULL,
+  UNIQUE (project_id, name)
+);
+
+CREATE TABLE assignments (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'in_progress', 'completed', 'rejected')),
+  assignee_id INTEGER REFERENCES users(id),
+  data TEXT,
+  files TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  priority INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE assignment_tags (
+  assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+  tag_id INTEGER NOT NULL REFERENCES tags(id),
+  PRIMARY KEY (assignment_id, tag_id)
+) WITHOUT ROWID;
+
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  assignment_ids TEXT NOT NULL,
+  tag_ids TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('add', 'replace', 'remove')),
+  created_at TEXT NOT NULL
+);
+`;
+
+/**
+ * One index per assignment filter. Each implicitly ends in the rowid (= assignment
+ * id), the tie-breaker of every ordering, so index order is result order. Built after
+ * the seed's bulk insert: sorting once beats growing each B-tree row by row.
+ */
+const INDEXES = `
+-- The project filter is served by this index's leftmost column.
+CREATE INDEX assignments_project_status ON assignments (project_id, status, id);
+CREATE INDEX assignments_status ON assignments (status);
+CREATE INDEX assignments_assignee ON assignments (assignee_id);
+CREATE INDEX assignments_created_at ON assignments (created_at);
+CREATE INDEX assignments_updated_at ON assignments (updated_at);
+CREATE INDEX assignments_priority ON assignments (priority);
+CREATE INDEX assignment_tags_tag ON assignment_tags (tag_id);
+`;
+
+/**
+ * Creates the schema around `populate` (the seed), all in one transaction: a crash
+ * mid-seed leaves an empty file that the next start seeds again, never a half one.
+ */
+export function createSchema(db: Database.Database, populate: () => void): void {
+  db.transaction(() => {
+    db.exec(TABLES);
+    populate();
+    db.exec(INDEXES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

@@ -1,0 +1,209 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authenticate, readCredentials, type Credentials } from './auth.ts';
+import type { RequestContext } from './context.ts';
+import { HttpError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
+import { Faults, type FaultSettings } from './faults.ts';
+import { readBody, requestUrl, sendJson } from './http.ts';
+import { matchRoute } from './routes.ts';
+import type { SeedOptions } from './seed.ts';
+import { DevStore } from './store.ts';
+
+export interface DevBackendOptions {
+  /** SQLite file, or ':memory:'. A new file is seeded; an existing one is reused as is. */
+  dbPath: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** Used only when the database is new. */
+  seed?: SeedOptions;
+  latencyMs?: number;
+  failRate?: number;
+  /** Seed of the failure PRNG, so a fail-rate run is reproducible. Default 1. */
+  failSeed?: number;
+  /** Keep the `requests` log (tests count upstream calls with it). Default true; long-running servers turn it off. */
+  recordRequests?: boolean;
+}
+
+/** Most entries the request log keeps; past it the older half is dropped, so memory stays bounded. */
+const MAX_RECORDED_REQUESTS = 100_000;
+
+/** One request as the backend saw it. */
+export interface RecordedRequest {
+  method: string;
+  /** Pathname, without the query. */
+  path: string;
+  query: Record<string, string>;
+  /** The token after `Token `, from either auth header; null when none was sent. */
+  token: string | null;
+  /** The raw `Synapse-Tenant` header (recorded, not enforced). */
+  tenant: string | null;
+  /** The answer's status; 0 while unanswered, and for requests never answered. */
+  status: number;
+}
+
+export interface DevBackend {
+  /** Base URL ending in '/', e.g. 'http://127.0.0.1:4010/'. */
+  readonly url: string;
+  readonly store: DevStore;
+  /** Every request in arrival order, pushed as it starts. */
+  readonly requests: RecordedRequest[];
+  resetRequests(): void;
+  readonly inFlight: number;
+  readonly peakInFlight: number;
+  /** Restarts peak tracking from the current in-flight count. */
+  resetPeak(): void;
+  setFaults(faults: Partial<FaultSettings>): void;
+  /** Stops listening, destroys open (including hanging) connections, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts a Synapse-compatible HITL API on loopback (by default) over a SQLite store. */
+export async function createDevBackend(options: DevBackendOptions): Promise<DevBackend> {
+  const store = DevStore.open(options.dbPath, options.seed);
+  try {
+    const faults = new Faults(
+      { latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0, hang: false },
+      options.failSeed ?? 1,
+    );
+    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true);
+    await backend.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+    return backend;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+class DevBackendServer implements DevBackend {
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: Server;
+  private address = '';
+  private active = 0;
+  private peak = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly store: DevStore,
+    private readonly faults: Faults,
+    private readonly recording: boolean,
+  ) {
+    this.server = createServer((request, response) => void this.handle(request, response));
+  }
+
+  get url(): string {
+    return `http://${this.address}/`;
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get peakInFlight(): number {
+    return this.peak;
+  }
+
+  resetRequests(): void {
+    // Emptied in place, so a test holding the array sees the reset.
+    this.requests.length = 0;
+  }
+
+  resetPeak(): void {
+    this.peak = this.active;
+  }
+
+  setFaults(faults: Partial<FaultSettings>): void {
+    this.faults.update(faults);
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const { address, port: actualPort } = this.server.address() as AddressInfo;
+        this.address = `${address.includes(':') ? `[${address}]` : address}:${actualPort}`;
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      // Waiting requests give up first, so nothing touches the store once it is closed.
+      this.faults.close();
+      this.server.close(() => {
+        this.store.close();
+        resolve();
+      });
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = requestUrl(request, this.address);
+    const query = Object.fromEntries(url.searchParams);
+    const credentials = readCredentials(request.headers);
+    const tenant = request.headers['synapse-tenant'];
+    const record: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query,
+      token: credentials.kind === 'token' ? credentials.token : null,
+      tenant: typeof tenant === 'string' ? tenant : null,
+      status: 0,
+    };
+    if (this.recording) {
+      if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
+      this.requests.push(record);
+    }
+    this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    response.once('close', () => this.active--);
+    const fails = this.faults.drawFailure();
+    const send = (status: number, body: unknown, headers?: Readonly<Record<string, string>>) => {
+      // A client that gave up still had its request processed, as on a real server.
+      if (response.destroyed) return;
+      record.status = status;
+      sendJson(response, status, body, headers);
+    };
+    try {
+      const body = record.method === 'POST' ? await readBody(request) : undefined;
+      await this.faults.delay();
+      if (this.closing) return;
+      if (fails) throw serviceUnavailable();
+      if (body instanceof HttpError) throw body;
+      send(200, this.dispatch(request, { url, query, body, credentials }));
+    } catch (error) {
+      // After close, or a client gone mid-body, there is no one left to answer.
+      if (this.closing || response.destroyed) return;
+      if (error instanceof HttpError) return send(error.status, error.body, error.headers);
+      console.error('dev-backend: unexpected error', error);
+      send(500, { detail: 'A server error occurred.' });
+    }
+  }
+
+  /** Route (404) → authenticate (401) → method (405) → handler, as Django and DRF order them. */
+  private dispatch(
+    request: IncomingMessage,
+    parts: Pick<RequestContext, 'url' | 'query' | 'body'> & { credentials: Credentials },
+  ): unknown {
+    const route = matchRoute(parts.url.pathname);
+    if (!route) throw notFound();
+    const principal = authenticate(this.store, parts.credentials);
+    const method = request.method ?? 'GET';
+    const handler = route.methods[method];
+    if (!handler) throw methodNotAllowed(method, Object.keys(route.methods));
+    return handler({
+      store: this.store,
+      principal,
+      url: parts.url,
+      query: parts.query,
+      pathId: route.pathId,
+      contentType: request.headers['content-type'],
+      body: parts.body,
+    });
+  }
+}

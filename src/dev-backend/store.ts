@@ -1,0 +1,319 @@
+import Database from 'better-sqlite3';
+import type {
+  WireAssignment,
+  WireAssignmentFilter,
+  WireOrdering,
+  WireSetTagsResult,
+  WireStatus,
+  WireTag,
+} from '../upstream/wire.ts';
+import { SCHEMA_VERSION, createSchema } from './schema.ts';
+import { seedDatabase, type SeedOptions } from './seed.ts';
+import type { ProjectRole } from './users.ts';
+
+export type SetTagsAction = WireSetTagsResult['action'];
+
+export interface DevUser {
+  id: number;
+  name: string;
+  isAdmin: boolean;
+  /** Role per project the user belongs to. */
+  projects: ReadonlyMap<number, ProjectRole>;
+}
+
+/** Just what permission and tag checks need about an assignment. */
+export interface AssignmentRef {
+  id: number;
+  project: number;
+  assignee: number | null;
+}
+
+export interface TagRef {
+  id: number;
+  project: number;
+}
+
+export type ProjectTag = WireTag & { project: number };
+
+export interface DevNotification {
+  id: number;
+  user: number;
+  assignment_ids: number[];
+  tag_ids: number[];
+  action: SetTagsAction;
+  created_at: string;
+}
+
+export interface AssignmentQuery {
+  /** Timestamps already in stored form (see timestamps.ts). */
+  filter: WireAssignmentFilter;
+  /** The caller's visibility: every project, or only these. */
+  visibleProjects: 'all' | readonly number[];
+}
+
+export interface Slice {
+  limit: number;
+  offset: number;
+}
+
+export interface SetTagsOperation {
+  assignmentIds: readonly number[];
+  tagIds: readonly number[];
+  action: SetTagsAction;
+  notify: boolean;
+  /** Stored timestamp: the new `updated_at` and the notifications' `created_at`. */
+  now: string;
+}
+
+interface AssignmentRow {
+  id: number;
+  project_id: number;
+  status: WireStatus;
+  assignee_id: number | null;
+  data: string | null;
+  files: string;
+  metadata: string;
+  priority: number | null;
+  created_at: string;
+  updated_at: string;
+  tags: string;
+}
+
+const ORDER_COLUMNS = { id: 'id', created_at: 'created_at', updated_at: 'updated_at', priority: 'priority' } as const;
+
+const SELECT_ASSIGNMENTS = `
+  SELECT a.id, a.project_id, a.status, a.assignee_id, a.data, a.files, a.metadata, a.priority,
+         a.created_at, a.updated_at,
+         (SELECT json_group_array(tag_id ORDER BY tag_id) FROM assignment_tags WHERE assignment_id = a.id) AS tags
+  FROM assignments a
+  WHERE a.id IN (SELECT value FROM json_each(?))`;
+
+/**
+ * The development backend's data, in SQLite. All calls are synchronous; since Node
+ * runs one handler section at a time, a check followed by a write cannot interleave
+ * with another request.
+ */
+export class DevStore {
+  /** Whether this open created and seeded the database (false: existing file reused). */
+  readonly seeded: boolean;
+  private readonly db: Database.Database;
+  /** Listing SQL varies with the filters given; each variant is prepared once. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /**
+   * Opens (or creates) the database. A new one gets the schema and the seed in one
+   * transaction; an existing one is never reseeded, whatever `seed` says.
+   */
+  static open(path: string, seed: SeedOptions = { assignments: 0 }): DevStore {
+    const db = new Database(path);
+    try {
+      if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== 0 && version !== SCHEMA_VERSION) {
+        throw new Error(`${path}: schema version ${version}, expected ${SCHEMA_VERSION}; delete the file to reseed`);
+      }
+      const isNew = version === 0;
+      if (isNew) createSchema(db, () => seedDatabase(db, seed));
+      return new DevStore(db, isNew);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private constructor(db: Database.Database, seeded: boolean) {
+    this.db = db;
+    this.seeded = seeded;
+    // JavaScript's toLowerCase, not SQLite's lower(): lower() folds ASCII only.
+    db.function('icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
+      typeof text === 'string' && text.toLowerCase().includes(String(needle)) ? 1 : 0,
+    );
+  }
+
+  findUserByToken(token: string): DevUser | undefined {
+    const user = this.prepare('SELECT id, name, is_admin FROM users WHERE token = ?').get(token) as
+      | { id: number; name: string; is_admin: number }
+      | undefined;
+    if (!user) return undefined;
+    const memberships = this.prepare('SELECT project_id, role FROM user_projects WHERE user_id = ?').all(user.id) as {
+      project_id: number;
+      role: ProjectRole;
+    }[];
+    return {
+      id: user.id,
+      name: user.name,
+      isAdmin: user.is_admin === 1,
+      projects: new Map(memberships.map((m) => [m.project_id, m.role])),
+    };
+  }
+
+  getAssignment(id: number): WireAssignment | undefined {
+    const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
+    return row && toWire(row);
+  }
+
+  countAssignments(query: AssignmentQuery): number {
+    const { where, params } = whereClause(query);
+    return this.prepare(`SELECT count(*) FROM assignments ${where}`).pluck().get(params) as number;
+  }
+
+  /**
+   * One page. Ids are paged first (index-only where possible), then only that page's
+   * rows are read with their tags: sorting never carries JSON text or tag lookups.
+   * Ties are broken by id in the direction of the first ordering term.
+   */
+  listAssignments(query: AssignmentQuery, ordering: readonly WireOrdering[], slice: Slice): WireAssignment[] {
+    const { where, params } = whereClause(query);
+    const ids = this.prepare(`SELECT id FROM assignments ${where} ${orderBy(ordering)} LIMIT @limit OFFSET @offset`)
+      .pluck()
+      .all({ ...params, ...slice }) as number[];
+    const rows = this.prepare(SELECT_ASSIGNMENTS).all(JSON.stringify(ids)) as AssignmentRow[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => toWire(byId.get(id)!));
+  }
+
+  /** Refs of those ids that exist, in id order. */
+  assignmentRefs(ids: readonly number[]): AssignmentRef[] {
+    return this.prepare(
+      `SELECT id, project_id AS project, assignee_id AS assignee FROM assignments
+       WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+    ).all(JSON.stringify(ids)) as AssignmentRef[];
+  }
+
+  /** Refs of those tag ids that exist, in id order. */
+  tagRefs(ids: readonly number[]): TagRef[] {
+    return this.prepare(
+      'SELECT id, project_id AS project FROM tags WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
+    ).all(JSON.stringify(ids)) as TagRef[];
+  }
+
+  projectExists(id: number): boolean {
+    return this.prepare('SELECT 1 FROM projects WHERE id = ?').get(id) !== undefined;
+  }
+
+  countTags(project: number): number {
+    return this.prepare('SELECT count(*) FROM tags WHERE project_id = ?').pluck().get(project) as number;
+  }
+
+  listTags(project: number, slice: Slice): ProjectTag[] {
+    return this.prepare(
+      `SELECT id, name, color, description, project_id AS project FROM tags
+       WHERE project_id = @project ORDER BY id LIMIT @limit OFFSET @offset`,
+    ).all({ project, ...slice }) as ProjectTag[];
+  }
+
+  /**
+   * Applies a validated set_tags operation in one transaction: the tag change, the
+   * `updated_at` bump of every listed assignment and, with `notify`, one notification
+   * per distinct assignee. Returns how many notifications were recorded.
+   */
+  setTags(operation: SetTagsOperation): number {
+    return this.db.transaction(() => {
+      const params = { ids: JSON.stringify(operation.assignmentIds), tags: JSON.stringify(operation.tagIds) };
+      if (operation.action === 'replace') {
+        this.prepare('DELETE FROM assignment_tags WHERE assignment_id IN (SELECT value FROM json_each(@ids))').run(params);
+      }
+      if (operation.action === 'remove') {
+        this.prepare(
+          `DELETE FROM assignment_tags WHERE assignment_id IN (SELECT value FROM json_each(@ids))
+           AND tag_id IN (SELECT value FROM json_each(@tags))`,
+        ).run(params);
+      } else {
+        this.prepare(
+          `INSERT OR IGNORE INTO assignment_tags (assignment_id, tag_id)
+           SELECT a.value, t.value FROM json_each(@ids) a, json_each(@tags) t`,
+        ).run(params);
+      }
+      this.prepare('UPDATE assignments SET updated_at = @now WHERE id IN (SELECT value FROM json_each(@ids))').run({
+        ids: params.ids,
+        now: operation.now,
+      });
+      if (!operation.notify) return 0;
+      return this.prepare(
+        `INSERT INTO notifications (user_id, assignment_ids, tag_ids, action, created_at)
+         SELECT assignee_id, json_group_array(id ORDER BY id), @tags, @action, @now FROM assignments
+         WHERE id IN (SELECT value FROM json_each(@ids)) AND assignee_id IS NOT NULL
+         GROUP BY assignee_id ORDER BY assignee_id`,
+      ).run({ ...params, action: operation.action, now: operation.now }).changes;
+    })();
+  }
+
+  listNotifications(): DevNotification[] {
+    const rows = this.prepare(
+      'SELECT id, user_id, assignment_ids, tag_ids, action, created_at FROM notifications ORDER BY id',
+    ).all() as { id: number; user_id: number; assignment_ids: string; tag_ids: string; action: SetTagsAction; created_at: string }[];
+    return rows.map((row) => ({
+      id: row.id,
+      user: row.user_id,
+      assignment_ids: JSON.parse(row.assignment_ids) as number[],
+      tag_ids: JSON.parse(row.tag_ids) as number[],
+      action: row.action,
+      created_at: row.created_at,
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function whereClause(query: AssignmentQuery): { where: string; params: Record<string, unknown> } {
+  const { filter } = query;
+  const conditions: string[] = [];
+  const params: Record<string, unknown> = {};
+  const add = (condition: string, name: string, value: unknown) => {
+    conditions.push(condition);
+    params[name] = value;
+  };
+  if (query.visibleProjects !== 'all') {
+    add('project_id IN (SELECT value FROM json_each(@visible))', 'visible', JSON.stringify(query.visibleProjects));
+  }
+  if (filter.project !== undefined) add('project_id = @project', 'project', filter.project);
+  if (filter.status !== undefined) add('status = @status', 'status', filter.status);
+  if (filter.assignee !== undefined) add('assignee_id = @assignee', 'assignee', filter.assignee);
+  if (filter.created_after !== undefined) add('created_at >= @createdAfter', 'createdAfter', filter.created_after);
+  if (filter.updated_after !== undefined) add('updated_at >= @updatedAfter', 'updatedAfter', filter.updated_after);
+  if (filter.priority !== undefined) add('priority = @priority', 'priority', filter.priority);
+  if (filter.search !== undefined) {
+    add('(icontains(data, @search) OR icontains(metadata, @search))', 'search', filter.search.toLowerCase());
+  }
+  if (filter.ids !== undefined) add('id IN (SELECT value FROM json_each(@ids))', 'ids', JSON.stringify(filter.ids));
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+function orderBy(ordering: readonly WireOrdering[]): string {
+  const terms = ordering.map((term) => {
+    const descending = term.startsWith('-');
+    const field = (descending ? term.slice(1) : term) as keyof typeof ORDER_COLUMNS;
+    return { column: ORDER_COLUMNS[field], descending };
+  });
+  const tieBreakDescending = terms[0]?.descending ?? false;
+  if (!terms.some((term) => term.column === 'id')) terms.push({ column: 'id', descending: tieBreakDescending });
+  return `ORDER BY ${terms.map((t) => `${t.column} ${t.descending ? 'DESC' : 'ASC'}`).join(', ')}`;
+}
+
+function toWire(row: AssignmentRow): WireAssignment {
+  return {
+    id: row.id,
+    project: row.project_id,
+    status: row.status,
+    assignee: row.assignee_id,
+    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    files: JSON.parse(row.files) as WireAssignment['files'],
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    priority: row.priority,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    tags: JSON.parse(row.tags) as number[],
+  };
+}
