@@ -46,6 +46,71 @@ export async function resolveTagNames(
   return { byProject, userErrors };
 }
 
+/** Longest tag name accepted in mutation input (Synapse tag names are short labels). */
+const MAX_TAG_NAME_LENGTH = 100;
+
+/** A trimmed tag name, or a user error at `field` when it is empty or too long. */
+export function parseTagName(raw: string, field: (string | number)[]): { name: string } | { error: UserError } {
+  const name = raw.trim();
+  if (name === '' || name.length > MAX_TAG_NAME_LENGTH) {
+    return { error: userError('INVALID', `A tag name must have 1 to ${MAX_TAG_NAME_LENGTH} characters.`, field) };
+  }
+  return { name };
+}
+
+/** A tag name with the input field it came from, so an unknown name is reported at its own field. */
+export interface NamedTag {
+  name: string;
+  field: (string | number)[];
+}
+
+/**
+ * resolveTagNames for names that come from different input fields. The per-request
+ * loader caches each project's tag list, so this still costs one call per project.
+ */
+export async function resolveNamedTags(
+  loaders: Loaders,
+  projectIds: Iterable<number>,
+  tags: readonly NamedTag[],
+): Promise<{ byProject: Map<number, Map<string, TagModel>>; userErrors: UserError[] }> {
+  const projects = [...new Set(projectIds)];
+  const resolved = await Promise.all(tags.map((tag) => resolveTagNames(loaders, projects, [tag.name], tag.field)));
+  const byProject = new Map<number, Map<string, TagModel>>(projects.map((projectId) => [projectId, new Map()]));
+  for (const one of resolved) {
+    for (const [projectId, found] of one.byProject) for (const [name, tag] of found) byProject.get(projectId)!.set(name, tag);
+  }
+  return { byProject, userErrors: resolved.flatMap((one) => one.userErrors) };
+}
+
+/** One assignment that should get one tag (by name, resolved in the assignment's project). */
+export interface TagAssignment {
+  projectId: number;
+  assignmentId: number;
+  tagName: string;
+}
+
+/**
+ * Batches what workflows decide per assignment into `set_tags` calls: one per
+ * (project, tag), split into chunks of MAX_IDS_PER_WRITE. Tag ids differ per project,
+ * so with one project this is one call per tag, never one per assignment. Every name
+ * must already be resolved in `tags` (workflows refuse unknown names before planning).
+ */
+export function planTagWrites(items: Iterable<TagAssignment>, tags: ReadonlyMap<number, ReadonlyMap<string, TagModel>>): TagWrite[] {
+  const groups = new Map<string, { projectId: number; tagId: number; ids: Set<number> }>();
+  for (const item of items) {
+    const tag = tags.get(item.projectId)?.get(item.tagName);
+    if (!tag) throw new Error(`Tag "${item.tagName}" was not resolved in project ${item.projectId}`);
+    const key = `${item.projectId}:${tag.id}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { projectId: item.projectId, tagId: tag.id, ids: new Set() }));
+    group.ids.add(item.assignmentId);
+  }
+  const writes = [...groups.values()]
+    .sort((a, b) => a.projectId - b.projectId || a.tagId - b.tagId)
+    .map((group) => ({ projectId: group.projectId, tagIds: [group.tagId], assignmentIds: [...group.ids] }));
+  return chunkWrites(writes);
+}
+
 /** Splits writes so that none carries more than MAX_IDS_PER_WRITE assignment ids. */
 export function chunkWrites(writes: readonly TagWrite[], size = MAX_IDS_PER_WRITE): TagWrite[] {
   return writes.flatMap((write) => {

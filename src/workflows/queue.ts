@@ -1,0 +1,39 @@
+import type { ResolversParentTypes } from '../__generated__/resolvers-types.ts';
+import type { WireAssignment } from '../upstream/wire.ts';
+
+/** The seed's default capacity per assignee. */
+export const DEFAULT_MAX_ASSIGNMENTS_PER_USER = 10;
+/** Upper bound of `maxAssignmentsPerUser`: beyond it every assignee "has capacity" anyway. */
+export const MAX_ASSIGNMENTS_PER_USER_LIMIT = 100_000;
+
+/** The queue figures derived from in-progress rows; `pendingCount` comes from the upstream count. */
+export type QueueWorkload = Omit<ResolversParentTypes['AssignmentQueue'], 'pendingCount' | 'maxAssignmentsPerUser'>;
+
+/**
+ * Counts in-progress assignments per assignee, fed page by page: it keeps one counter
+ * per assignee, never the rows, so the whole in-progress list is never in memory.
+ * Rows without an assignee count in the total but belong to nobody's workload.
+ */
+export function createWorkloadAccumulator(): {
+  add(rows: readonly WireAssignment[]): void;
+  result(maxAssignmentsPerUser: number): QueueWorkload;
+} {
+  const perAssignee = new Map<number, number>();
+  let inProgressCount = 0;
+  return {
+    add(rows) {
+      for (const row of rows) {
+        inProgressCount++;
+        if (row.assignee !== null) perAssignee.set(row.assignee, (perAssignee.get(row.assignee) ?? 0) + 1);
+      }
+    },
+    result(maxAssignmentsPerUser) {
+      const sorted = [...perAssignee].sort(([a], [b]) => a - b);
+      return {
+        inProgressCount,
+        userWorkload: sorted.map(([assigneeId, inProgress]) => ({ assigneeId, inProgress })),
+        availableAssigneeIds: sorted.filter(([, count]) => count < maxAssignmentsPerUser).map(([assigneeId]) => assigneeId),
+      };
+    },
+  };
+}
