@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import { UpstreamError, type UpstreamErrorCode } from './upstream/errors.ts';
+import { UpstreamError, type FieldError, type UpstreamErrorCode } from './upstream/errors.ts';
 
 /** Every `extensions.code` a client can meet. */
 export type ErrorCode = UpstreamErrorCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
@@ -40,7 +40,7 @@ export function maskError(error: unknown, message: string): Error {
   const graphQLError = error instanceof GraphQLError ? error : undefined;
   const original = graphQLError?.originalError ?? error;
   if (original instanceof UpstreamError) {
-    const fieldErrors = original.code === 'BAD_USER_INPUT' ? { fieldErrors: original.fieldErrors } : {};
+    const fieldErrors = original.code === 'BAD_USER_INPUT' ? { fieldErrors: boundedFieldErrors(original.fieldErrors) } : {};
     return new GraphQLError(original.message, {
       nodes: graphQLError?.nodes,
       source: graphQLError?.source,
@@ -62,6 +62,17 @@ export function maskError(error: unknown, message: string): Error {
     source: graphQLError?.source,
     positions: graphQLError?.positions,
     path: graphQLError?.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false },
+    // `unexpected` (stripped from the body by yoga) makes a request that failed before
+    // execution, e.g. in the context factory, answer 500 rather than 200.
+    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false, unexpected: true },
   });
+}
+
+const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_ERROR_LENGTH = 300;
+
+/** DRF's field messages are meant for users, but an upstream could put anything in them: bound them. */
+function boundedFieldErrors(fieldErrors: readonly FieldError[]): FieldError[] {
+  const cut = (text: string) => (text.length > MAX_FIELD_ERROR_LENGTH ? `${text.slice(0, MAX_FIELD_ERROR_LENGTH)}…` : text);
+  return fieldErrors.slice(0, MAX_FIELD_ERRORS).map(({ field, message }) => ({ field: cut(field), message: cut(message) }));
 }

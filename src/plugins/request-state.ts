@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { UpstreamStats } from '../upstream/client.ts';
 
@@ -45,13 +45,30 @@ function isExecutionResult(value: unknown): value is ExecutionResult {
 }
 
 function withExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
-  const errors = result.errors?.map((error) => {
-    const json = typeof error.toJSON === 'function' ? error.toJSON() : { ...error };
-    return { ...json, extensions: { ...json.extensions, requestId: state.requestId } };
-  });
+  const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
   return {
     ...result,
-    ...(errors ? { errors: errors as unknown as ExecutionResult['errors'] } : {}),
+    ...(errors ? { errors } : {}),
     extensions: { ...result.extensions, requestId: state.requestId, upstream: state.stats.toJSON() },
   };
+}
+
+/**
+ * The error with `extensions.requestId`, still a GraphQLError: yoga derives the HTTP
+ * status from GraphQLErrors (plain objects read as unexpected, hence 500) and strips
+ * its internal `http` extension only from them.
+ */
+function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
+  if (!(error instanceof GraphQLError)) {
+    const plain = error as { extensions?: Record<string, unknown> };
+    return { ...plain, extensions: { ...plain.extensions, requestId } } as unknown as GraphQLError;
+  }
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, requestId },
+  });
 }

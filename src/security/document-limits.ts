@@ -1,0 +1,84 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { characterLimitPlugin } from '@escape.tech/graphql-armor-character-limit';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { SecurityConfig } from '../config.ts';
+import { useCostLimit } from './cost.ts';
+
+/**
+ * Plugins that refuse a hostile document while it is parsed or validated: before
+ * the context exists, so before any upstream call. Order matters: armor's token
+ * limit replaces the parse function, and the character limit wraps whatever parse
+ * function it finds, so it must come after armor to run first.
+ */
+export function documentLimitPlugins(security: SecurityConfig): Plugin[] {
+  // Validation rules report instead of throwing: a throw would skip the other rules
+  // and bypass yoga's validation-error handling (code, HTTP 400).
+  const rule = { exposeLimits: security.exposeLimits, propagateOnRejection: false, onReject: [reportTo] };
+  const exposeLimits = security.exposeLimits;
+  return [
+    EnvelopArmorPlugin({
+      maxDepth: { n: security.maxDepth, flattenFragments: true, ...rule },
+      maxAliases: { n: security.maxAliases, ...rule },
+      maxDirectives: { n: security.maxDirectives, ...rule },
+      // Parsing has no validation context: this one throws, as a syntax error does.
+      maxTokens: { n: security.maxTokens, exposeLimits },
+      // Ours knows variables and list arguments (see cost.ts); armor's suggestion
+      // mask misses enum suggestions (see useHideSuggestions).
+      costLimit: { enabled: false },
+      blockFieldSuggestion: { enabled: false },
+    }) as Plugin,
+    characterLimitPlugin({ maxLength: security.maxQueryChars, exposeLimits }) as Plugin,
+    useCostLimit({ maxCost: security.maxCost, exposeLimits }),
+    ...(security.introspection ? [] : [useDisableIntrospection(), useHideSuggestions()]),
+  ];
+}
+
+function reportTo(context: ValidationContext | null, error: GraphQLError): void {
+  context?.reportError(error);
+}
+
+/** Refuses `__schema` and `__type` during validation (`__typename` stays allowed). */
+function useDisableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** graphql-js' "Did you mean …?" sentences, including "Did you mean the enum value …?". */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * Removes suggestions from every error message (validation, variable coercion):
+ * with introspection off they would reveal the schema one guess at a time.
+ * Armor's mask matches only `Did you mean "…"?`, not enum-value suggestions.
+ */
+function useHideSuggestions(): Plugin {
+  return {
+    onExecutionResult({ result, setResult }) {
+      if (Array.isArray(result) || !isExecutionResult(result) || !result.errors) return;
+      if (!result.errors.some((error) => error.message.includes('Did you mean'))) return;
+      setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
+    },
+  };
+}
+
+function withoutSuggestion(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(SUGGESTION, '');
+  if (message === error.message) return error;
+  if (!(error instanceof GraphQLError)) return { ...(error as object), message } as GraphQLError;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+function isExecutionResult(value: unknown): value is ExecutionResult {
+  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
+}

@@ -1,0 +1,137 @@
+import { parse } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CallerBuckets, expensiveFieldCount } from '../../src/security/rate-limit.ts';
+import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
+import { EXAMPLE_OPERATIONS, expectRequestIds, post } from './helpers.ts';
+
+describe('CallerBuckets', () => {
+  it('grants perMinute at once, then refills continuously, per caller', () => {
+    let now = 0;
+    const buckets = new CallerBuckets(3, () => now);
+    expect([buckets.take('a', 1), buckets.take('a', 1), buckets.take('a', 1)]).toEqual([0, 0, 0]);
+    expect(buckets.take('a', 1)).toBe(20);
+    expect(buckets.take('b', 1)).toBe(0);
+    now += 19_999;
+    expect(buckets.take('a', 1)).toBe(1);
+    now += 1;
+    expect(buckets.take('a', 1)).toBe(0);
+    now += 10 * 60_000;
+    expect(buckets.take('a', 3)).toBe(0);
+    expect(buckets.take('a', 1)).toBe(20);
+  });
+
+  it('never grants more than perMinute at once', () => {
+    const buckets = new CallerBuckets(5, () => 0);
+    expect(buckets.take('a', 6)).toBe(60);
+    expect(buckets.take('a', 5)).toBe(0);
+  });
+
+  it('remembers a bounded number of callers, forgetting the least recently seen', () => {
+    const buckets = new CallerBuckets(1, () => 0, 2);
+    buckets.take('a', 1);
+    buckets.take('b', 1);
+    buckets.take('a', 1);
+    buckets.take('c', 1); // forgets b, the least recently seen
+    expect(buckets.take('a', 1)).toBeGreaterThan(0);
+    expect(buckets.take('b', 1)).toBe(0);
+  });
+
+  it('keys callers by a hash, keeping no raw token', () => {
+    const buckets = new CallerBuckets(1, () => 0);
+    buckets.take(TOKENS.admin, 1);
+    const keys = [...(buckets as unknown as { buckets: Map<string, unknown> }).buckets.keys()];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toContain(TOKENS.admin);
+  });
+});
+
+describe('expensiveFieldCount', () => {
+  const count = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
+    expensiveFieldCount(parse(query), operationName, variables);
+
+  it('counts analytics, the queue and every workflow mutation', () => {
+    expect(count(EXAMPLE_OPERATIONS.analytics!)).toBe(1);
+    expect(count(EXAMPLE_OPERATIONS.queue!)).toBe(1);
+    expect(count(EXAMPLE_OPERATIONS.qualityReview!)).toBe(1);
+    expect(count(EXAMPLE_OPERATIONS.tiers!)).toBe(1);
+    expect(count(EXAMPLE_OPERATIONS.automation!)).toBe(1);
+    expect(count('{ assignment(id: 1) { id } tags(projectId: 1) { id } }')).toBe(0);
+  });
+
+  it('counts pages over 50 and id lists over 100, from literals or variables', () => {
+    expect(count('{ assignments(first: 50) { totalCount } }')).toBe(0);
+    expect(count('{ assignments(first: 51) { totalCount } }')).toBe(1);
+    expect(count('{ assignments(last: 100) { totalCount } }')).toBe(1);
+    expect(count('{ assignments { totalCount } }')).toBe(0);
+    expect(count('query($n: Int) { assignments(first: $n) { totalCount } }', { n: 80 })).toBe(1);
+    expect(count('query($n: Int) { assignments(first: $n) { totalCount } }', { n: 20 })).toBe(0);
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+    expect(count(`{ assignmentsByIds(ids: [${ids(100).join(',')}]) { id } }`)).toBe(0);
+    expect(count(`{ assignmentsByIds(ids: [${ids(101).join(',')}]) { id } }`)).toBe(1);
+    expect(count('query($ids: [ID!]!) { assignmentsByIds(ids: $ids) { id } }', { ids: ids(101) })).toBe(1);
+  });
+
+  it('counts each alias, looks through fragments, and only in the operation that runs', () => {
+    expect(count('{ a: assignmentQueue { pendingCount } b: assignmentQueue { pendingCount } }')).toBe(2);
+    expect(count('{ ...F ... on Query { assignmentQueue { pendingCount } } } fragment F on Query { q: assignmentQueue { pendingCount } }')).toBe(2);
+    expect(count('{ ...F } fragment F on Query { ...G } fragment G on Query { ...F assignmentQueue { pendingCount } }')).toBe(1);
+    const two = 'query Cheap { __typename } query Costly { assignmentQueue { pendingCount } }';
+    expect(count(two, {}, 'Cheap')).toBe(0);
+    expect(count(two, {}, 'Costly')).toBe(1);
+  });
+});
+
+describe('per-caller limit of expensive operations', () => {
+  let stack: Stack;
+  const BIG_PAGE = '{ assignments(first: 100) { nodes { id } } }';
+
+  beforeAll(async () => {
+    stack = await startStack({ assignments: 150, env: { RATE_LIMIT_EXPENSIVE_PER_MINUTE: '3' } });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.backend.resetRequests());
+
+  it('refuses the caller over the limit with RATE_LIMITED, 429, Retry-After, before any upstream call', async () => {
+    for (let i = 0; i < 3; i++) {
+      const ok = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
+      expect(ok.body.errors).toBeUndefined();
+    }
+    stack.backend.resetRequests();
+    const refused = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
+    expect(refused.status).toBe(429);
+    expect(refused.body.data).toBeNull();
+    const error = refused.body.errors[0];
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(error.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(error.extensions.retryAfterSeconds).toBeLessThanOrEqual(20);
+    expect(refused.headers.get('retry-after')).toBe(String(error.extensions.retryAfterSeconds));
+    expect(error.message).toMatch(/^Too many expensive operations \(at most 3 per minute per token\); retry in \d+ s\.$/);
+    expect(error.extensions).not.toHaveProperty('http');
+    expectRequestIds(refused);
+    expect(stack.backend.requests).toHaveLength(0);
+  });
+
+  it('leaves cheap operations and other callers alone', async () => {
+    const cheap = await post(stack.gateway, { query: '{ assignments(first: 10) { nodes { id } } }' }, { token: TOKENS.alice });
+    expect(cheap.body.errors).toBeUndefined();
+    const other = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.bob });
+    expect(other.body.errors).toBeUndefined();
+  });
+
+  it('weighs aliases: an operation with more expensive fields than the minute allows is refused outright', async () => {
+    const four = `{ ${[1, 2, 3, 4].map((i) => `p${i}: assignments(first: 100, after: null) { totalCount }`).join(' ')} }`;
+    const response = await post(stack.gateway, { query: four }, { token: TOKENS.viewer });
+    expect(response.status).toBe(429);
+    expect(response.body.errors[0].message).toBe('This operation has 4 expensive fields; at most 3 are allowed per minute.');
+    expect(stack.backend.requests).toHaveLength(0);
+  });
+
+  it('RATE_LIMIT_EXPENSIVE_PER_MINUTE=0 turns it off', async () => {
+    const unlimited = await startStack({ assignments: 120, env: { RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0' } });
+    try {
+      for (let i = 0; i < 5; i++) expect((await post(unlimited.gateway, { query: BIG_PAGE })).status).toBe(200);
+    } finally {
+      await unlimited.close();
+    }
+  });
+});
