@@ -11,6 +11,20 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const rate = z.coerce.number().min(0).max(1);
 
+/** A comma list of browser origins, each exactly as a browser sends it (`https://app.example.com`). */
+const origins = z.string().transform((value, ctx) => {
+  const list = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin like https://app.example.com` });
+    }
+  }
+  return list;
+});
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -29,7 +43,35 @@ const EnvSchema = z.object({
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
   // --- abuse limits and exposure (security) ---
+  GRAPHIQL_ENABLED: boolish.optional(),
+  INTROSPECTION_ENABLED: boolish.optional(),
+  EXPOSE_LIMITS: boolish.optional(),
+  CORS_ORIGINS: origins.optional(),
+  CSRF_PREVENTION: boolish.default(true),
+  MAX_DEPTH: int(1, 100).default(8),
+  MAX_ALIASES: int(0, 1000).default(15),
+  MAX_DIRECTIVES: int(0, 1000).default(50),
+  MAX_TOKENS: int(100, 1_000_000).default(2000),
+  MAX_COST: int(1, 100_000_000).default(50_000),
+  MAX_QUERY_CHARS: int(100, 10_000_000).default(15_000),
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1_048_576),
+  MAX_BATCH: int(0, 100).default(0),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60),
   // --- deadlines, breaker, logs, shutdown (reliability) ---
+  OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100),
+  SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000),
+  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.1),
+  SYNAPSE_RETRY_BUDGET_RESERVE: int(0, 100_000).default(20),
+  BREAKER_ENABLED: boolish.default(true),
+  BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50),
+  BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10),
+  BREAKER_WINDOW_MS: int(100, 3_600_000).default(10_000),
+  BREAKER_RESET_MS: int(10, 3_600_000).default(10_000),
+  BREAKER_HALF_OPEN_PROBES: int(1, 1000).default(1),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  METRICS_ENABLED: boolish.default(true),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -57,6 +99,32 @@ export interface UpstreamConfig {
   idsFilter: boolean;
 }
 
+/** Abuse limits and what the gateway shows the outside (see src/security/). */
+export interface SecurityConfig {
+  /** Serve GraphiQL on `GET /graphql` with `Accept: text/html`. Default: on except in production. */
+  graphiql: boolean;
+  /** Answer `__schema` / `__type`. Default: on except in production. Off also hides field suggestions. */
+  introspection: boolean;
+  /** Say which limit a refused document broke, and by how much. Default: on except in production. */
+  exposeLimits: boolean;
+  /** Origins allowed to call from a browser; empty means same-origin only. */
+  corsOrigins: string[];
+  /** Require a preflighted content type or the `x-graphql-yoga-csrf` header (else 403). */
+  csrfPrevention: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  /** Characters of the document (variables not counted; the body limit covers them). */
+  maxQueryChars: number;
+  maxBodyBytes: number;
+  /** Operations per batched (array) request; 0 turns batching off. */
+  maxBatch: number;
+  /** Expensive operations per caller (token) per minute; 0 turns the limit off. */
+  rateLimitExpensivePerMinute: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -64,7 +132,9 @@ export interface Config {
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
   // --- security settings ---
+  security: SecurityConfig;
   // --- reliability settings ---
+  reliability: ReliabilityConfig;
 }
 
 export class ConfigError extends Error {
@@ -110,7 +180,80 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       failRate: env.DEV_BACKEND_FAIL_RATE,
     },
     // --- security values ---
+    security: securityFromEnv(env),
     // --- reliability values ---
+    reliability: reliabilityFromEnv(env),
+  };
+}
+
+function securityFromEnv(env: Env): SecurityConfig {
+  const open = env.NODE_ENV !== 'production';
+  return {
+    graphiql: env.GRAPHIQL_ENABLED ?? open,
+    introspection: env.INTROSPECTION_ENABLED ?? open,
+    exposeLimits: env.EXPOSE_LIMITS ?? open,
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    csrfPrevention: env.CSRF_PREVENTION,
+    maxDepth: env.MAX_DEPTH,
+    maxAliases: env.MAX_ALIASES,
+    maxDirectives: env.MAX_DIRECTIVES,
+    maxTokens: env.MAX_TOKENS,
+    maxCost: env.MAX_COST,
+    maxQueryChars: env.MAX_QUERY_CHARS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxBatch: env.MAX_BATCH,
+    rateLimitExpensivePerMinute: env.RATE_LIMIT_EXPENSIVE_PER_MINUTE,
+  };
+}
+
+/** Deadlines, retries, circuit breaker, shutdown, logs and metrics (see src/reliability/, src/observability/). */
+export interface ReliabilityConfig {
+  /** Overall budget of one GraphQL operation; each upstream call gets min(SYNAPSE_TIMEOUT_MS, what is left). */
+  operationTimeoutMs: number;
+  retry: {
+    /** First backoff window; attempt k waits a uniform [0, min(maxMs, baseMs * 2^k)). */
+    baseMs: number;
+    maxMs: number;
+    /** Retries allowed per first attempt, over all requests (the shared retry budget). */
+    budgetRatio: number;
+    /** Retries the budget holds in reserve (and at most). */
+    budgetReserve: number;
+  };
+  breaker: {
+    enabled: boolean;
+    failureThresholdPercent: number;
+    minRequests: number;
+    windowMs: number;
+    resetMs: number;
+    halfOpenProbes: number;
+  };
+  /** After SIGTERM/SIGINT: how long in-flight operations may take before connections are cut. */
+  shutdownGraceMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  metricsEnabled: boolean;
+}
+
+function reliabilityFromEnv(env: Env): ReliabilityConfig {
+  return {
+    operationTimeoutMs: env.OPERATION_TIMEOUT_MS,
+    retry: {
+      baseMs: env.SYNAPSE_RETRY_BASE_MS,
+      maxMs: Math.max(env.SYNAPSE_RETRY_BASE_MS, env.SYNAPSE_RETRY_MAX_MS),
+      budgetRatio: env.SYNAPSE_RETRY_BUDGET_RATIO,
+      budgetReserve: env.SYNAPSE_RETRY_BUDGET_RESERVE,
+    },
+    breaker: {
+      enabled: env.BREAKER_ENABLED,
+      failureThresholdPercent: env.BREAKER_FAILURE_THRESHOLD_PERCENT,
+      minRequests: env.BREAKER_MIN_REQUESTS,
+      windowMs: env.BREAKER_WINDOW_MS,
+      resetMs: env.BREAKER_RESET_MS,
+      halfOpenProbes: env.BREAKER_HALF_OPEN_PROBES,
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    // Test runs build many gateways: their logs would drown the test output.
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    metricsEnabled: env.METRICS_ENABLED,
   };
 }
 

@@ -60,7 +60,7 @@ const REFUSE_ANONYMOUS: CallGate = {
 export function createContext(
   initial: YogaInitialContext,
   deps: ContextDeps,
-  request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal },
+  request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal; deadlineAt?: number },
 ): GatewayContext {
   const credentials = readCredentials(initial.request.headers);
   const fileUrlPrefix = deps.config.upstream.fileUrlPrefix ?? new URL(deps.config.upstream.baseUrl).origin;
@@ -71,6 +71,7 @@ export function createContext(
     stats: request.stats,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),
     ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
     ...(gate ? { gate } : {}),
     ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),

@@ -6,7 +6,9 @@ import { maskError } from './errors.ts';
 import { graphiqlOptions } from './graphiql.ts';
 import { useRequestState, type RequestState } from './plugins/request-state.ts';
 import { useRequireCredentials } from './plugins/require-credentials.ts';
-import { observabilityPlugins } from './observability/index.ts';
+import { createObservability } from './observability/index.ts';
+import type { Logger } from './observability/logger.ts';
+import { createReliability, type CircuitBreaker } from './reliability/index.ts';
 import { buildSchema } from './schema.ts';
 import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
@@ -24,27 +26,62 @@ export interface GatewayDeps {
   now?: () => Date;
   /** Demo tokens of the embedded backend, offered in GraphiQL's headers editor. */
   demoToken?: string;
+  /** The upstream's circuit breaker (by default one from BREAKER_*); also the gate unless `gate` is given. */
+  breaker?: CircuitBreaker;
+  /** pino logger (by default JSON to stdout at LOG_LEVEL). */
+  logger?: Logger;
+  /** True once shutdown began: `/ready` answers 503. */
+  isDraining?: () => boolean;
+  /** Export prom-client's process metrics too (the server's one gateway; not tests). */
+  processMetrics?: boolean;
 }
 
 /** Builds the yoga instance (no listening: tests call `gateway.fetch`). */
 export function createGateway(config: Config & { upstream: { baseUrl: string } }, deps: GatewayDeps = {}): Gateway {
   const states = new WeakMap<Request, RequestState>();
-  const contextDeps: ContextDeps = { config, ...deps };
+  const reliability = createReliability(config);
+  const breaker = deps.breaker ?? reliability.breaker;
+  const observability = createObservability(config, {
+    baseUrl: config.upstream.baseUrl,
+    requestState: (request) => states.get(request),
+    breaker,
+    logger: deps.logger,
+    fetch: deps.fetch,
+    isDraining: deps.isDraining,
+    processMetrics: deps.processMetrics,
+  });
+  const onUpstreamCall = deps.onUpstreamCall;
+  const contextDeps: ContextDeps = {
+    config,
+    ...deps,
+    retryPolicy: deps.retryPolicy ?? reliability.retryPolicy,
+    ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
+    onUpstreamCall: onUpstreamCall
+      ? (event) => {
+          observability.onUpstreamCall(event);
+          onUpstreamCall(event);
+        }
+      : observability.onUpstreamCall,
+  };
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // The bundled renderer inlines GraphiQL's assets: the page loads with no CDN.
     renderGraphiQL,
-    graphiql: graphiqlOptions({ demoToken: deps.demoToken }),
+    graphiql: config.security.graphiql ? graphiqlOptions({ demoToken: deps.demoToken }) : false,
     maskedErrors: { maskError },
+    logging: observability.logging,
     context: (initial) => {
       const state = states.get(initial.request);
       if (!state) throw new Error('request state missing');
+      // Client gone or OPERATION_TIMEOUT_MS passed: every upstream call of the operation is aborted.
+      const deadline = reliability.deadlines.for(initial.request, state.startedAt);
       return createContext(initial, contextDeps, {
         requestId: state.requestId,
         stats: state.stats,
-        signal: initial.request.signal,
+        signal: deadline.signal,
+        deadlineAt: deadline.expiresAt,
       });
     },
     ...securityOptions(config),
@@ -52,7 +89,8 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       useRequestState(states),
       ...securityPlugins(config),
       useRequireCredentials(),
-      ...observabilityPlugins(config),
+      reliability.deadlines.plugin(),
+      ...observability.plugins,
     ],
   });
 }

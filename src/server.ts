@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createDevBackend, type DevBackend } from './dev-backend/server.ts';
 import { demoTokens } from './dev-backend/users.ts';
 import { createGateway } from './gateway.ts';
-
-/** Bound on how long in-flight operations may finish after SIGTERM/SIGINT. */
-const SHUTDOWN_GRACE_MS = 10_000;
+import { createLogger } from './observability/logger.ts';
 
 /** Process entry: read config, start the embedded backend if none is set, listen, stop cleanly. */
 async function main(): Promise<void> {
@@ -21,6 +20,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger(config.reliability.logLevel);
 
   let backend: DevBackend | undefined;
   let baseUrl = config.upstream.baseUrl;
@@ -34,45 +34,86 @@ async function main(): Promise<void> {
       seed: { assignments: devBackend.seedAssignments },
       latencyMs: devBackend.latencyMs,
       failRate: devBackend.failRate,
+      recordRequests: false,
     });
     baseUrl = backend.url;
-    console.log(`Embedded Synapse development backend: ${baseUrl} (database ${devBackend.dbPath})`);
-    console.log('Demo tokens (send as "Authorization: Token <token>"):');
-    for (const { token, role, description } of demoTokens) console.log(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
+    logger.info({ url: baseUrl, database: devBackend.dbPath }, 'embedded Synapse development backend started');
+    // stdout carries JSON log lines and never a token: the demo tokens are for a person at a terminal.
+    if (process.stderr.isTTY) {
+      console.error('Demo tokens (send as "Authorization: Token <token>"):');
+      for (const { token, role, description } of demoTokens) console.error(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
+    }
   }
 
+  let draining = false;
   const adminToken = backend ? demoTokens.find((t) => t.role === 'admin')?.token : undefined;
   const gateway = createGateway(
     { ...config, upstream: { ...config.upstream, baseUrl } },
-    adminToken ? { demoToken: adminToken } : {},
+    { logger, isDraining: () => draining, processMetrics: true, ...(adminToken ? { demoToken: adminToken } : {}) },
   );
+
+  const inFlight = new Set<ServerResponse>();
   const server = createServer(gateway);
+  server.prependListener('request', (_request, response: ServerResponse) => {
+    if (draining) response.setHeader('Connection', 'close');
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
+  const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.log(`GraphQL gateway: http://${shownHost}:${config.port}/graphql (upstream ${baseUrl})`);
+  logger.info({ url: `http://${shownHost}:${port}/graphql`, port, upstream: baseUrl }, 'GraphQL gateway listening');
 
+  const graceMs = config.reliability.shutdownGraceMs;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s), then exiting`);
-    const force = setTimeout(() => {
-      console.error('Shutdown grace period over; closing remaining connections');
+  const stop = (reason: string, exitCode = 0) => {
+    if (stopping) {
+      logger.warn({ reason }, 'second stop signal: closing every connection now');
       server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.closeIdleConnections();
+      return;
+    }
+    stopping = true;
+    draining = true;
+    logger.info({ reason, inFlight: inFlight.size, graceMs }, 'shutting down: no new connections, finishing in-flight requests');
+    // Answers still to come close their connection; idle keep-alive connections close now.
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    let forced = false;
+    const force = setTimeout(() => {
+      forced = true;
+      logger.warn({ inFlight: inFlight.size, graceMs }, 'shutdown grace over: cutting the remaining connections');
+      // Their requests' signals abort, and with them every upstream call still running.
+      server.closeAllConnections();
+    }, graceMs);
     server.close(async () => {
+      clearInterval(idleSweep);
       clearTimeout(force);
-      await backend?.close();
-      process.exit(0);
+      try {
+        // Closes the SQLite database (checkpointing its WAL) after the last request.
+        await backend?.close();
+      } catch (error) {
+        logger.error({ err: error }, 'embedded backend did not close cleanly');
+        exitCode = 1;
+      }
+      logger.info({ forced }, 'stopped');
+      logger.flush();
+      process.exit(forced ? 1 : exitCode);
     });
+    server.closeIdleConnections();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    // One stray promise must not take down every request in flight: log it loudly, keep serving.
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: shutting down');
+    stop('uncaughtException', 1);
+  });
 }
 
 await main();

@@ -1,8 +1,54 @@
-import type { Plugin } from 'graphql-yoga';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { Config } from '../config.ts';
-import type { GatewayContext } from '../context.ts';
+import type { RequestState } from '../plugins/request-state.ts';
+import type { CircuitBreaker } from '../reliability/breaker.ts';
+import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { FetchFn } from '../upstream/transport.ts';
+import { createLogger, yogaLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { useOperationLog } from './operation-log.ts';
+import { useUpstreamReadiness } from './readiness.ts';
 
-/** Health, readiness, metrics and logging plugins. */
-export function observabilityPlugins(_config: Config): Plugin<GatewayContext>[] {
-  return [];
+export interface ObservabilityDeps {
+  baseUrl: string;
+  requestState: (request: Request) => RequestState | undefined;
+  breaker?: CircuitBreaker | undefined;
+  /** The process's logger; by default one is made from LOG_LEVEL, writing to stdout. */
+  logger?: Logger | undefined;
+  fetch?: FetchFn | undefined;
+  isDraining?: (() => boolean) | undefined;
+  /** Add prom-client's process metrics (RSS, event loop lag...): once per process, by the server. */
+  processMetrics?: boolean | undefined;
+}
+
+export interface Observability {
+  logger: Logger;
+  /** Yoga's `logging` option: its messages go through pino too. */
+  logging: YogaLogger;
+  /** `/ready`, `/metrics` and the per-operation log line (yoga serves `/health` itself). */
+  plugins: Plugin[];
+  /** Upstream metrics, then the caller's own listener if any. */
+  onUpstreamCall: (event: UpstreamCallEvent) => void;
+}
+
+/** Health, readiness, metrics and logging of one gateway. */
+export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
+  const logger = deps.logger ?? createLogger(config.reliability.logLevel);
+  const plugins: Plugin[] = [
+    useUpstreamReadiness({ baseUrl: deps.baseUrl, breaker: deps.breaker, fetch: deps.fetch, isDraining: deps.isDraining }),
+    useOperationLog({ logger, requestState: deps.requestState }),
+  ];
+  let onUpstreamCall: (event: UpstreamCallEvent) => void = () => {};
+  if (config.reliability.metricsEnabled) {
+    const metrics = createMetrics({ breaker: deps.breaker, processMetrics: deps.processMetrics ?? false });
+    plugins.push(metrics.plugin);
+    onUpstreamCall = metrics.onUpstreamCall;
+  }
+  deps.breaker?.observe((event) => {
+    if (event.type !== 'state') return;
+    const line = { breaker: event.to, from: event.from, windowCalls: event.calls, windowFailures: event.failures };
+    if (event.to === 'open') logger.warn(line, 'circuit breaker opened: upstream calls fail fast');
+    else logger.info(line, `circuit breaker ${event.to}`);
+  });
+  return { logger, logging: yogaLogger(logger), plugins, onUpstreamCall };
 }

@@ -268,17 +268,14 @@ export class SynapseClient {
       try {
         return await this.limit(() => this.attempt<T>(method, path, route, body, attempt));
       } catch (error) {
-        const retry =
-          error instanceof UpstreamError &&
-          isRetryable(error) &&
-          attempt + 1 < maxAttempts &&
-          !this.signal?.aborted &&
-          this.retryPolicy.budget.tryAcquire();
-        if (!retry) throw error;
+        const retryable =
+          error instanceof UpstreamError && isRetryable(error) && attempt + 1 < maxAttempts && !this.signal?.aborted;
+        if (!retryable) throw error;
         const delay = backoffDelay(this.retryPolicy, attempt, error.retryAfterSeconds);
         // A retry that could only start after the deadline (a long Retry-After) is no retry:
-        // answer now with the upstream's error and its Retry-After, not with a timeout later.
-        if (performance.now() + delay >= this.deadlineAt) throw error;
+        // answer now with the upstream's error and its Retry-After, not with a timeout later
+        // (and without spending the budget on it).
+        if (performance.now() + delay >= this.deadlineAt || !this.retryPolicy.budget.tryAcquire()) throw error;
         await sleep(delay, this.signal);
       }
     }

@@ -1,0 +1,81 @@
+import { GraphQLError } from 'graphql';
+import type { YogaLogger } from 'graphql-yoga';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { UpstreamError } from '../upstream/errors.ts';
+
+export type { Logger } from 'pino';
+
+/**
+ * Where a token could sit in a logged object. The gateway never logs headers, but a
+ * future `logger.info({ headers })` must not leak one either.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'token',
+  'synapse-access-token',
+  '*.authorization',
+  '*.token',
+  '*["synapse-access-token"]',
+  '*.headers.authorization',
+  '*.headers["synapse-access-token"]',
+  '*.*.headers.authorization',
+  '*.*.headers["synapse-access-token"]',
+];
+
+/** JSON lines to stdout (or `destination`, for tests), tokens redacted. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { service: 'synapse-gateway' },
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Codes that describe the caller's request, not a fault of ours: no stack, no error line. */
+const CLIENT_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND']);
+
+/**
+ * Yoga's own messages through pino. Yoga logs every error its masking replaced, at
+ * error level with the stack; for upstream errors that is noise: a NOT_FOUND is the
+ * caller's business and an outage is already in the operation's log line and the
+ * metrics. Those go to debug without a stack; anything else stays an error.
+ */
+export function yogaLogger(logger: Logger): YogaLogger {
+  const child = logger.child({ component: 'yoga' });
+  // Yoga logs a few debug messages per request: build them only when they will be written.
+  const at = (level: 'debug' | 'info' | 'warn') => (...args: unknown[]) => {
+    if (child.isLevelEnabled(level)) child[level](describe(args));
+  };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: (...args: unknown[]) => {
+      const upstream = upstreamErrorOf(args[0]);
+      if (upstream) {
+        if (!child.isLevelEnabled('debug')) return;
+        child.debug(
+          { code: upstream.code, status: upstream.status, expected: CLIENT_CODES.has(upstream.code) },
+          upstream.message,
+        );
+        return;
+      }
+      const [first, ...rest] = args;
+      if (first instanceof Error) child.error({ err: first }, rest.map(String).join(' ') || first.message);
+      else child.error(describe(args));
+    },
+  };
+}
+
+function upstreamErrorOf(value: unknown): UpstreamError | undefined {
+  if (value instanceof UpstreamError) return value;
+  if (value instanceof GraphQLError && value.originalError instanceof UpstreamError) return value.originalError;
+  return undefined;
+}
+
+function describe(args: unknown[]): string {
+  return args.map((arg) => (typeof arg === 'string' ? arg : arg instanceof Error ? arg.message : JSON.stringify(arg))).join(' ');
+}

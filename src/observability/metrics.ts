@@ -1,0 +1,89 @@
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATE_VALUE, type CircuitBreaker } from '../reliability/breaker.ts';
+import type { UpstreamCallEvent } from '../upstream/client.ts';
+
+export interface Metrics {
+  registry: Registry;
+  plugin: Plugin;
+  /** Feeds the upstream series from the client's per-exchange events. */
+  onUpstreamCall: (event: UpstreamCallEvent) => void;
+}
+
+/** Latency buckets (s) for upstream calls: loopback ms up to the 15 s default timeout. */
+const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
+
+/**
+ * Prometheus `/metrics` of one gateway, in a registry of its own (tests build many
+ * gateways in one process; the global registry would refuse the second). GraphQL
+ * series come from the yoga plugin; the upstream and breaker series are ours. Label
+ * values are route shapes, methods, statuses and breaker states: never an id, a URL
+ * or a token. The yoga HTTP histogram's `url` label is off for the same reason.
+ */
+export function createMetrics(options: { breaker?: CircuitBreaker | undefined; processMetrics?: boolean }): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'synapse_upstream_requests_total',
+    help: 'HTTP requests sent to the Synapse backend, by method, route shape and status ("none": no answer).',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'synapse_upstream_request_duration_seconds',
+    help: 'Duration of HTTP requests to the Synapse backend, by method, route shape and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: UPSTREAM_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'synapse_upstream_retries_total',
+    help: 'Requests to the Synapse backend that were retries of a failed GET, by route shape.',
+    labelNames: ['method', 'route'] as const,
+    registers: [registry],
+  });
+  const breaker = options.breaker;
+  if (breaker) {
+    new Gauge({
+      name: 'synapse_circuit_breaker_state',
+      help: 'Circuit breaker of the Synapse backend: 0 closed, 1 half-open, 2 open.',
+      registers: [registry],
+      collect() {
+        this.set(BREAKER_STATE_VALUE[breaker.state]);
+      },
+    });
+    const transitions = new Counter({
+      name: 'synapse_circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by the state entered.',
+      labelNames: ['to'] as const,
+      registers: [registry],
+    });
+    const rejected = new Counter({
+      name: 'synapse_circuit_breaker_rejected_total',
+      help: 'Upstream calls refused at once because the circuit was open.',
+      registers: [registry],
+    });
+    breaker.observe((event) => {
+      if (event.type === 'state') transitions.inc({ to: event.to });
+      else rejected.inc();
+    });
+  }
+
+  return {
+    registry,
+    plugin: usePrometheus({
+      endpoint: '/metrics',
+      registry,
+      // Request URLs carry GET queries and variables: unbounded label values.
+      labels: { url: false },
+    }),
+    onUpstreamCall(event) {
+      const labels = { method: event.method, route: event.route, status: event.status === null ? 'none' : String(event.status) };
+      requests.inc(labels);
+      duration.observe(labels, event.ms / 1000);
+      if (event.attempt > 0) retries.inc({ method: event.method, route: event.route });
+    },
+  };
+}

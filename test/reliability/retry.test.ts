@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { mulberry32 } from '../../src/dev-backend/prng.ts';
+import { createReliability } from '../../src/reliability/index.ts';
+import { backoffDelay } from '../../src/upstream/retry.ts';
+import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
+import { gatewayFor, getText, gql, metricValue } from './helpers.ts';
+
+const ROW = {
+  id: 7,
+  project: 1,
+  status: 'pending',
+  assignee: null,
+  data: null,
+  files: {},
+  created_at: '2024-01-01T00:00:00Z',
+  updated_at: '2024-01-01T00:00:00Z',
+  metadata: {},
+  priority: null,
+  tags: [],
+};
+const PAGE = { status: 200, body: { count: 1, next: null, previous: null, results: [ROW] } } as const;
+const UNAVAILABLE = { status: 503, body: { detail: 'down' } } as const;
+const DETAIL = '{ assignment(id: 7) { id } }';
+
+describe('retry policy from SYNAPSE_RETRY_*', () => {
+  it('keeps seeded delays within the full-jitter window [0, min(max, base * 2^k))', () => {
+    const { retryPolicy } = createReliability(loadConfig({ SYNAPSE_RETRY_BASE_MS: '50', SYNAPSE_RETRY_MAX_MS: '400', SYNAPSE_RETRIES: '4' }));
+    expect(retryPolicy).toMatchObject({ retries: 4, baseDelayMs: 50, maxDelayMs: 400 });
+    const seeded = { ...retryPolicy, random: mulberry32(42) };
+    const maxSeen = [0, 0, 0, 0, 0];
+    for (let i = 0; i < 5_000; i++) {
+      const attempt = i % 5;
+      const delay = backoffDelay(seeded, attempt);
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(Math.min(400, 50 * 2 ** attempt));
+      maxSeen[attempt] = Math.max(maxSeen[attempt]!, delay);
+    }
+    // Each window is used up to near its top (50, 100, 200, 400, 400): the bound is the real one.
+    maxSeen.forEach((max, k) => expect(max).toBeGreaterThanOrEqual(0.95 * Math.min(400, 50 * 2 ** k)));
+  });
+});
+
+describe('retries through the gateway', () => {
+  let server: CraftedServer;
+  beforeAll(async () => {
+    server = await startCraftedServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  it('one retry budget is shared by all operations: ratio 0 and reserve 5 allow 5 retries in all', async () => {
+    server.reset(UNAVAILABLE);
+    const { gateway } = gatewayFor(server.url, {
+      SYNAPSE_RETRIES: '3',
+      SYNAPSE_RETRY_BASE_MS: '1',
+      SYNAPSE_RETRY_MAX_MS: '2',
+      SYNAPSE_RETRY_BUDGET_RATIO: '0',
+      SYNAPSE_RETRY_BUDGET_RESERVE: '5',
+      BREAKER_ENABLED: 'false',
+    });
+    let reported = 0;
+    for (let i = 0; i < 4; i++) {
+      const { body } = await gql(gateway, DETAIL);
+      expect(body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+      reported += body.extensions!['upstream'].retries;
+    }
+    expect(reported).toBe(5);
+    expect(server.requests).toHaveLength(4 + 5);
+    expect(metricValue((await getText(gateway, '/metrics')).text, 'synapse_upstream_retries_total')).toBe(5);
+  });
+
+  it('with the default 10 % budget, an outage cannot multiply the load by the retry count', async () => {
+    server.reset(UNAVAILABLE);
+    const { gateway } = gatewayFor(server.url, { SYNAPSE_RETRY_BASE_MS: '1', SYNAPSE_RETRY_MAX_MS: '2', BREAKER_ENABLED: 'false' });
+    const operations = 100;
+    for (let i = 0; i < operations; i += 10) await Promise.all(Array.from({ length: 10 }, () => gql(gateway, DETAIL)));
+    // Without a budget: 100 × (1 + 3) = 400 requests. With it: 100 + the reserve (20) + 10 % of 100.
+    expect(server.requests.length).toBeGreaterThan(operations);
+    expect(server.requests.length).toBeLessThanOrEqual(operations + 20 + 10);
+  });
+
+  it('Retry-After is honoured: no retry before the upstream said', async () => {
+    server.script({ status: 429, body: '{}', headers: { 'Retry-After': '1' } }, PAGE);
+    const { gateway } = gatewayFor(server.url, { SYNAPSE_RETRY_BASE_MS: '1', SYNAPSE_RETRY_MAX_MS: '2' });
+    const { body } = await gql(gateway, DETAIL);
+    expect(body.errors).toBeUndefined();
+    expect(body.extensions!['upstream']).toMatchObject({ requests: 2, retries: 1 });
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('a Retry-After beyond the operation deadline is answered at once, with the delay, instead of waiting it out', async () => {
+    server.script({ status: 503, body: '{}', headers: { 'Retry-After': '120' } }, PAGE);
+    const { gateway } = gatewayFor(server.url, { OPERATION_TIMEOUT_MS: '5000' });
+    const started = performance.now();
+    const { body } = await gql(gateway, DETAIL);
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(server.requests).toHaveLength(1);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, retryAfterSeconds: 120 });
+  });
+});
