@@ -106,6 +106,7 @@ export class CircuitBreaker implements CallGate {
       code: 'UPSTREAM_UNAVAILABLE',
       message: 'The Synapse backend is unavailable; try again later. (circuit open)',
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+      requestSent: false,
     });
   }
 

@@ -289,7 +289,7 @@ export class SynapseClient {
     attempt: number,
   ): Promise<T> {
     // An UpstreamError like any other cancellation, not the raw abort reason (which would mask as INTERNAL_SERVER_ERROR).
-    if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason);
+    if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason, false);
     this.gate?.assertCanCall();
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;

@@ -25,6 +25,8 @@ export class UpstreamError extends Error {
   readonly upstreamBody: string | undefined;
   /** Seconds the upstream asked us to wait (Retry-After), when it said. */
   readonly retryAfterSeconds: number | undefined;
+  /** False when the request never left (circuit open, already cancelled): a write then surely did not happen. */
+  readonly requestSent: boolean;
 
   constructor(init: {
     status: number | null;
@@ -33,6 +35,7 @@ export class UpstreamError extends Error {
     fieldErrors?: FieldError[];
     upstreamBody?: string;
     retryAfterSeconds?: number;
+    requestSent?: boolean;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
@@ -42,6 +45,7 @@ export class UpstreamError extends Error {
     this.retryable = init.code === 'UPSTREAM_UNAVAILABLE';
     this.upstreamBody = init.upstreamBody;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.requestSent = init.requestSent ?? true;
   }
 }
 
@@ -81,14 +85,24 @@ export function errorFromResponse(
   });
 }
 
-/** The error for a request that never got an HTTP answer (timeout, reset, refused). */
-export function unavailableError(reason: string, cause: unknown): UpstreamError {
+/** The error for a request that never got an HTTP answer (timeout, reset, refused, never sent). */
+export function unavailableError(reason: string, cause: unknown, requestSent = true): UpstreamError {
   return new UpstreamError({
     status: null,
     code: 'UPSTREAM_UNAVAILABLE',
     message: `${MESSAGES.UPSTREAM_UNAVAILABLE} (${reason})`,
     cause,
+    requestSent,
   });
+}
+
+/**
+ * Whether a failed write may have been applied anyway: it left, and no answer came
+ * that says it was refused (429/503 are refusals; a lost answer or a 500/502/504 is not).
+ */
+export function writeOutcomeUnknown(error: UpstreamError): boolean {
+  if (!error.requestSent || error.code !== 'UPSTREAM_UNAVAILABLE') return false;
+  return error.status !== 429 && error.status !== 503;
 }
 
 /**

@@ -3,7 +3,7 @@ import { gatewayError } from '../errors.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { TagModel } from '../models.ts';
 import type { SetTagsMode, SynapseClient } from '../upstream/client.ts';
-import { UpstreamError } from '../upstream/errors.ts';
+import { UpstreamError, writeOutcomeUnknown } from '../upstream/errors.ts';
 
 /** Most assignment ids one `set_tags` call carries. */
 export const MAX_IDS_PER_WRITE = 1000;
@@ -130,9 +130,10 @@ export interface WriteOutcome {
 
 /**
  * Runs the writes one after another. Writes are never retried. A 400 on the first
- * write becomes userErrors (nothing changed). A failure after some writes went
- * through is a top-level error listing what was applied, what was not, and what
- * may or may not have been (an answer lost in transit), so no write is silently lost.
+ * write becomes userErrors (nothing changed). Any other upstream failure is a
+ * top-level error listing which assignment ids were applied, which were not, and
+ * which may or may not have been (the write left but its answer was lost), so no
+ * write is silently lost or silently doubtful.
  */
 export async function executeTagWrites(
   client: SynapseClient,
@@ -154,18 +155,15 @@ export async function executeTagWrites(
             : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tagging request.', ['input'])],
         };
       }
-      if (index === 0) throw error;
-      const outcomeUnknown = error.code === 'UPSTREAM_UNAVAILABLE';
-      const notApplied = writes.slice(index + (outcomeUnknown ? 1 : 0)).flatMap((w) => w.assignmentIds);
-      throw gatewayError(
-        error.code,
-        `Tagging stopped after ${index} of ${writes.length} upstream writes: ${error.message}`,
-        {
-          appliedAssignmentIds: applied,
-          notAppliedAssignmentIds: notApplied,
-          unknownOutcomeAssignmentIds: outcomeUnknown ? write.assignmentIds : [],
-        },
-      );
+      // A refusal of the first write (403, 404...) changed nothing: the plain error says it all.
+      if (index === 0 && error.code !== 'UPSTREAM_UNAVAILABLE') throw error;
+      const unknown = writeOutcomeUnknown(error);
+      throw gatewayError(error.code, `Tagging stopped at upstream write ${index + 1} of ${writes.length}: ${error.message}`, {
+        ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+        appliedAssignmentIds: applied,
+        notAppliedAssignmentIds: writes.slice(index + (unknown ? 1 : 0)).flatMap((w) => w.assignmentIds),
+        unknownOutcomeAssignmentIds: unknown ? write.assignmentIds : [],
+      });
     }
   }
   return { writeCalls: writes.length, userErrors: [] };
