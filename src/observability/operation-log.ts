@@ -46,8 +46,9 @@ export function useOperationLog(options: {
       if (last >= 0 && entry.operationNames[last] === null) entry.operationNames[last] = name;
     },
     onResultProcess({ request, result }) {
-      const entry = entries.get(request);
-      if (!entry) return;
+      // entryOf, not get: requests refused before their params were read (413, CSRF,
+      // batching) reach here without an entry and must be logged with their id too.
+      const entry = entryOf(request);
       for (const single of Array.isArray(result) ? result : [result]) {
         const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? [];
         for (const error of errors) entry.errorCodes.push(String(error.extensions?.code ?? 'UNKNOWN'));

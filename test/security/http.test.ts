@@ -256,13 +256,16 @@ describe('HTTP-level protections (production configuration)', () => {
       const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) }));
       const logged = await startStack({ assignments: 5, env: { NODE_ENV: 'production' }, deps: { logger } });
       try {
-        // HTTP-level refusals (413, batching 400, CSRF 403) have no log line yet: the
-        // operation log starts at onParams (src/observability/operation-log.ts).
         const refusals = [
           await post(logged.gateway, { query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: __type(name: "Query") { name }`).join(' ')} }` }),
           await post(logged.gateway, { query: '{ assignment(id: 1) { id ' }),
           await post(logged.gateway, { query: '{ assignment(id: 1) { id } }' }, { token: null }),
+          // HTTP-level refusals, before any GraphQL params are read: 413, batching 400, CSRF 403.
+          await logged.gateway.fetch(GRAPHQL_URL, jsonInit(`{ __typename } #${'x'.repeat(1_100_000)}`)),
+          await logged.gateway.fetch(GRAPHQL_URL, { ...jsonInit('{ __typename }'), body: JSON.stringify([{ query: '{ __typename }' }]) }),
+          await logged.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json' } }),
         ];
+        expect(refusals.slice(3).map((response) => response.status)).toEqual([413, 400, 403]);
         const lines = chunks.join('').split('\n').filter((line) => line.trim() !== '');
         const unlogged = refusals.filter((response) => !lines.some((line) => JSON.parse(line).requestId === response.headers.get('x-request-id')));
         expect(unlogged.map((response) => response.status)).toEqual([]);
