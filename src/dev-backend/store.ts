@@ -7,7 +7,7 @@ import type {
   WireStatus,
   WireTag,
 } from '../upstream/wire.ts';
-import { SCHEMA_VERSION, createSchema } from './schema.ts';
+import { INDEXES, SCHEMA_VERSION, createSchema } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import type { ProjectRole } from './users.ts';
 
@@ -115,6 +115,8 @@ export class DevStore {
       }
       const isNew = version === 0;
       if (isNew) createSchema(db, () => seedDatabase(db, seed));
+      // A database made by an earlier build gets indexes added since (no-op otherwise).
+      else db.exec(INDEXES);
       return new DevStore(db, isNew);
     } catch (error) {
       db.close();
