@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
 import { gatewayError } from '../errors.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
+import { ageHours } from '../workflows/timestamps.ts';
 import type { AssignmentConnectionModel } from '../models.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import type { WireAssignment, WireAssignmentFilter, WireOrdering } from '../upstream/wire.ts';
@@ -11,8 +12,6 @@ import { parseId, toWireFilter } from './args.ts';
 
 /** Cap of `assignmentsByIds`, so one request cannot fan out without bound. */
 export const MAX_IDS_PER_QUERY = 500;
-
-const HOUR_MS = 3_600_000;
 
 export const assignmentResolvers: Resolvers = {
   Query: {
@@ -102,10 +101,6 @@ function trackList<T>(ctx: GatewayContext, promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/** Age in hours at `asOf`, computed from `created_at` as the SDK's automation does. */
-export function ageHours(row: WireAssignment, asOf: Date): number {
-  return (asOf.getTime() - Date.parse(row.created_at)) / HOUR_MS;
-}
 
 /** Wire ordering for the GraphQL orderBy (default: id ascending). */
 function toOrdering(orderBy: QueryAssignmentsArgs['orderBy']): WireOrdering {

@@ -7,7 +7,7 @@ import type {
 } from '../__generated__/resolvers-types.ts';
 import { STATUS_TO_WIRE } from '../enums.ts';
 import type { TagModel } from '../models.ts';
-import { ageHours } from '../resolvers/assignment.ts';
+import { ageHours } from './timestamps.ts';
 import type { WireAssignment, WireStatus } from '../upstream/wire.ts';
 import { parseTagName, userError, type NamedTag, type TagAssignment } from './tagging.ts';
 
