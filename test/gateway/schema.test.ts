@@ -41,12 +41,13 @@ describe('published schema', () => {
   });
 
   it('follows the mutation convention verbNoun(input: VerbNounInput!): VerbNounPayload! with userErrors', () => {
-    const mutation = buildSchema().getMutationType()!;
+    const schema = buildSchema();
+    const mutation = schema.getMutationType()!;
     for (const field of Object.values(mutation.getFields())) {
       const pascal = field.name[0]!.toUpperCase() + field.name.slice(1);
       expect(field.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual([`input: ${pascal}Input!`]);
       expect(String(field.type)).toBe(`${pascal}Payload!`);
-      const payload = buildSchema().getType(`${pascal}Payload`);
+      const payload = schema.getType(`${pascal}Payload`);
       expect(isObjectType(payload) && String(payload.getFields()['userErrors']?.type)).toBe('[UserError!]!');
     }
   });

@@ -1,6 +1,22 @@
 import type { UpstreamConfig } from '../../src/config.ts';
 import { SynapseClient, type Credentials, type SynapseClientOptions } from '../../src/upstream/client.ts';
 import { RetryBudget, type RetryPolicy } from '../../src/upstream/retry.ts';
+import type { WireAssignment } from '../../src/upstream/wire.ts';
+
+/** A minimal valid assignment row, for crafted upstream answers. */
+export const SAMPLE_ASSIGNMENT: WireAssignment = {
+  id: 7,
+  project: 1,
+  status: 'pending',
+  assignee: null,
+  data: null,
+  files: {},
+  created_at: '2024-01-01T00:00:00Z',
+  updated_at: '2024-01-01T00:00:00Z',
+  metadata: {},
+  priority: null,
+  tags: [],
+};
 
 export interface TestClientOptions {
   config?: Partial<UpstreamConfig>;

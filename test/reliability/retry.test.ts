@@ -4,21 +4,10 @@ import { mulberry32 } from '../../src/dev-backend/prng.ts';
 import { createReliability } from '../../src/reliability/index.ts';
 import { backoffDelay } from '../../src/upstream/retry.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
+import { SAMPLE_ASSIGNMENT } from '../helpers/synapse-test-client.ts';
 import { gatewayFor, getText, gql, metricValue } from './helpers.ts';
 
-const ROW = {
-  id: 7,
-  project: 1,
-  status: 'pending',
-  assignee: null,
-  data: null,
-  files: {},
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-  metadata: {},
-  priority: null,
-  tags: [],
-};
+const ROW = SAMPLE_ASSIGNMENT;
 const PAGE = { status: 200, body: { count: 1, next: null, previous: null, results: [ROW] } } as const;
 const UNAVAILABLE = { status: 503, body: { detail: 'down' } } as const;
 const DETAIL = '{ assignment(id: 7) { id } }';

@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import { closedPort, startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
-import { rejectionOf, testClient } from '../helpers/synapse-test-client.ts';
+import { rejectionOf, testClient, SAMPLE_ASSIGNMENT } from '../helpers/synapse-test-client.ts';
 
 const MARKER = 'SECRET-MARKER-123';
 
-const ASSIGNMENT = {
-  id: 7,
-  project: 1,
-  status: 'pending',
-  assignee: null,
-  data: null,
-  files: {},
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-  metadata: {},
-  priority: null,
-  tags: [],
-};
+const ASSIGNMENT = SAMPLE_ASSIGNMENT;
 
 let server: CraftedServer;
 let other: CraftedServer;

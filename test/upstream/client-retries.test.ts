@@ -2,21 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import { RetryBudget } from '../../src/upstream/retry.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
-import { rejectionOf, testClient } from '../helpers/synapse-test-client.ts';
+import { rejectionOf, testClient, SAMPLE_ASSIGNMENT } from '../helpers/synapse-test-client.ts';
 
-const ASSIGNMENT = {
-  id: 7,
-  project: 1,
-  status: 'pending',
-  assignee: null,
-  data: null,
-  files: {},
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-  metadata: {},
-  priority: null,
-  tags: [],
-};
+const ASSIGNMENT = SAMPLE_ASSIGNMENT;
 const UNAVAILABLE = { status: 503, body: { detail: 'down' } } as const;
 
 let server: CraftedServer;
