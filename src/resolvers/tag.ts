@@ -4,7 +4,7 @@ import { MODE_TO_WIRE } from '../enums.ts';
 import type { TagModel } from '../models.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import type { WireAssignment } from '../upstream/wire.ts';
-import { executeTagWrites, MAX_IDS_PER_WRITE, resolveTagNames, userError, type TagWrite } from '../workflows/tagging.ts';
+import { executeTagWrites, MAX_IDS_PER_WRITE, parseTagName, resolveTagNames, userError, type TagWrite } from '../workflows/tagging.ts';
 import { parseId, toSynapseId } from './args.ts';
 
 /** Cap of tags per `setAssignmentTags` call. */
@@ -148,9 +148,9 @@ function validateInput(input: MutationSetAssignmentTagsArgs['input']): {
   } else {
     tagNames = [];
     input.tagNames!.forEach((raw, i) => {
-      const name = raw.trim();
-      if (name === '' || name.length > 100) userErrors.push(userError('INVALID', 'A tag name must have 1 to 100 characters.', ['input', 'tagNames', i]));
-      else if (!tagNames!.includes(name)) tagNames!.push(name);
+      const parsed = parseTagName(raw, ['input', 'tagNames', i]);
+      if ('error' in parsed) userErrors.push(parsed.error);
+      else if (!tagNames!.includes(parsed.name)) tagNames!.push(parsed.name);
     });
   }
   return { ids, tagIds, tagNames, userErrors };
