@@ -1,12 +1,8 @@
 import type { DevBackend } from '../../src/dev-backend/server.ts';
 import type { WireAssignment, WirePage, WireTag } from '../../src/upstream/wire.ts';
+import { TOKENS } from '../helpers/tokens.ts';
 
-export const TOKENS = {
-  admin: 'dev-admin-token',
-  alice: 'dev-alice-token',
-  bob: 'dev-bob-token',
-  viewer: 'dev-viewer-token',
-} as const;
+export { TOKENS } from '../helpers/tokens.ts';
 
 export interface Reply<T = any> {
   status: number;

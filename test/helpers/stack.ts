@@ -1,16 +1,12 @@
 import { loadConfig, type Config, type UpstreamConfig } from '../../src/config.ts';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
 import { createGateway, type Gateway, type GatewayDeps } from '../../src/gateway.ts';
+import { TOKENS } from './tokens.ts';
 
 /** Seed moment shared by tests, so ages and windows are reproducible. */
 export const SEED_NOW = new Date('2026-11-20T12:00:00.000Z');
 
-export const TOKENS = {
-  admin: 'dev-admin-token',
-  alice: 'dev-alice-token',
-  bob: 'dev-bob-token',
-  viewer: 'dev-viewer-token',
-} as const;
+export { TOKENS } from './tokens.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;

@@ -67,3 +67,18 @@ export function roundFloats<T>(value: T): T {
     typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e5) / 1e5 : v,
   ) as T;
 }
+
+/** Every analytics field, with the window and scope as variables; compared with expectedAnalytics. */
+export const ANALYTICS = /* GraphQL */ `
+  query Analytics($filter: AssignmentFilter, $days: Int, $asOf: DateTime) {
+    assignmentAnalytics(filter: $filter, days: $days, asOf: $asOf) {
+      from
+      to
+      totalAssignments
+      statusBreakdown { status count }
+      completionRate
+      averageHoursToComplete
+      assigneePerformance { assigneeId total pending inProgress completed rejected completionRate averageHoursToComplete }
+    }
+  }
+`;

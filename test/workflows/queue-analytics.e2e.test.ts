@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment } from '../../src/upstream/wire.ts';
 import { restAll } from '../helpers/rest.ts';
 import { SEED_NOW, startStack, TOKENS, type Stack } from '../helpers/stack.ts';
-import { expectedAnalytics, expectedQueue, roundFloats } from './oracle.ts';
+import { ANALYTICS, expectedAnalytics, expectedQueue, roundFloats } from './oracle.ts';
 
 const PAGE_SIZE = 100;
 const CONCURRENCY = 4;
@@ -19,19 +19,6 @@ const QUEUE = /* GraphQL */ `
   }
 `;
 
-const ANALYTICS = /* GraphQL */ `
-  query Analytics($filter: AssignmentFilter, $days: Int, $asOf: DateTime) {
-    assignmentAnalytics(filter: $filter, days: $days, asOf: $asOf) {
-      from
-      to
-      totalAssignments
-      statusBreakdown { status count }
-      completionRate
-      averageHoursToComplete
-      assigneePerformance { assigneeId total pending inProgress completed rejected completionRate averageHoursToComplete }
-    }
-  }
-`;
 
 describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages of 100)', () => {
   let stack: Stack;
