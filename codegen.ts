@@ -16,13 +16,14 @@ const config: CodegenConfig = {
         importExtension: '.ts',
         contextType: '../context.ts#GatewayContext',
         mappers: {
-          Assignment: '../upstream/wire.ts#WireAssignment',
-          Tag: '../models.ts#TagModel',
-          AssignmentFile: '../models.ts#AssignmentFileModel',
-          AssignmentConnection: '../models.ts#AssignmentConnectionModel',
-          AssignmentEdge: '../models.ts#AssignmentEdgeModel',
+          Assignment: '../contract/index.ts#WireAssignment',
+          Tag: '../graphql/models.ts#TagModel',
+          AssignmentFile: '../graphql/models.ts#AssignmentFileModel',
+          AssignmentConnection: '../graphql/models.ts#AssignmentConnectionModel',
+          AssignmentEdge: '../graphql/models.ts#AssignmentEdgeModel',
+          StatusCount: '../workflows/analytics.ts#StatusCountModel',
         },
-        // GraphQL enum values stay as declared (PENDING); src/enums.ts maps them onto the
+        // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults
         // nested in input objects, such as the automation rules.)
         enumsAsTypes: true,

@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import { loadConfig } from '../src/config.ts';
 import { createGateway } from '../src/gateway.ts';
 import { keepAliveFetch } from '../src/upstream/transport.ts';
-import type { WireAssignment, WirePage } from '../src/upstream/wire.ts';
+import type { WireAssignment, WirePage } from '../src/contract/index.ts';
 import { spawnBackend } from './spawn-backend.ts';
 
 const ASSIGNMENTS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);

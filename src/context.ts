@@ -1,7 +1,7 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config } from './config.ts';
-import { unauthenticatedError } from './errors.ts';
-import { createLoaders, type Loaders } from './loaders/create-loaders.ts';
+import { unauthenticatedError } from './graphql/errors.ts';
+import { createLoaders, type Loaders } from './graphql/loaders/create-loaders.ts';
 import { SynapseClient, UpstreamStats, type CallGate, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { FetchFn } from './upstream/transport.ts';

@@ -1,4 +1,4 @@
-import type { WireDrfError } from '../upstream/wire.ts';
+import type { WireDrfError } from '../contract/index.ts';
 
 /** An answer other than 200, thrown by handlers and sent by the server. */
 export class HttpError extends Error {

@@ -1,4 +1,4 @@
-import type { WirePage } from '../upstream/wire.ts';
+import type { WirePage } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { notFound } from './errors.ts';
 import type { Slice } from './store.ts';

@@ -1,4 +1,11 @@
-import { WIRE_STATUSES, type WireAssignmentFilter, type WireOrdering, type WireStatus } from '../upstream/wire.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  WIRE_ORDERING_FIELDS,
+  WIRE_STATUSES,
+  type WireAssignmentFilter,
+  type WireOrdering,
+  type WireStatus,
+} from '../contract/index.ts';
 import type { FieldErrors } from './errors.ts';
 import { parseTimestamp } from './timestamps.ts';
 
@@ -6,9 +13,8 @@ import { parseTimestamp } from './timestamps.ts';
 export type Query = Readonly<Record<string, string>>;
 
 export const MAX_PAGE_SIZE = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
 const MAX_IDS = 1000;
-const ORDERING_FIELDS = new Set(['id', 'created_at', 'updated_at', 'priority']);
+const ORDERING_FIELDS: ReadonlySet<string> = new Set(WIRE_ORDERING_FIELDS);
 
 export const INTEGER_REQUIRED = 'A valid integer is required.';
 

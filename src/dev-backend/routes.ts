@@ -1,3 +1,4 @@
+import { ROUTES, routePattern } from '../contract/index.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { Handler } from './context.ts';
 import { listNotifications } from './notifications.ts';
@@ -11,12 +12,13 @@ interface Route {
 }
 
 // `set_tags` cannot be taken for an id: ids are digits only (a non-integer id is 404).
-const ROUTES: readonly Route[] = [
-  { pattern: /^\/assignments\/(\d+)\/$/, methods: { GET: getAssignment } },
-  { pattern: /^\/assignments\/set_tags\/$/, methods: { POST: setTags } },
-  { pattern: /^\/sdk\/assignments\/$/, methods: { GET: listAssignments } },
-  { pattern: /^\/projects\/(\d+)\/tags\/$/, methods: { GET: listProjectTags } },
-  { pattern: /^\/_dev\/notifications\/$/, methods: { GET: listNotifications } },
+const ROUTE_TABLE: readonly Route[] = [
+  { pattern: routePattern(ROUTES.assignment), methods: { GET: getAssignment } },
+  { pattern: routePattern(ROUTES.setTags), methods: { POST: setTags } },
+  { pattern: routePattern(ROUTES.assignments), methods: { GET: listAssignments } },
+  { pattern: routePattern(ROUTES.projectTags), methods: { GET: listProjectTags } },
+  // Not part of the contract: lets tests see what `notify` recorded.
+  { pattern: routePattern('_dev/notifications/'), methods: { GET: listNotifications } },
 ];
 
 export interface RouteMatch {
@@ -26,7 +28,7 @@ export interface RouteMatch {
 
 /** The route for a pathname, or undefined (404). An id too large to be exact is 404 too. */
 export function matchRoute(pathname: string): RouteMatch | undefined {
-  for (const route of ROUTES) {
+  for (const route of ROUTE_TABLE) {
     const match = route.pattern.exec(pathname);
     if (!match) continue;
     const pathId = match[1] === undefined ? undefined : Number(match[1]);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { WireFile, WireStatus } from '../upstream/wire.ts';
+import type { WireFile, WireStatus } from '../contract/index.ts';
 import { mulberry32, type Random } from './prng.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
 import { formatMicros } from './timestamps.ts';

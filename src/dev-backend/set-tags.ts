@@ -1,15 +1,15 @@
-import type { WireSetTagsResult } from '../upstream/wire.ts';
+import type { WireSetTagsAction, WireSetTagsResult } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { FieldErrors, HttpError, forbidden, notFound } from './errors.ts';
 import { INTEGER_REQUIRED, parseBoolean } from './params.ts';
-import type { AssignmentRef, DevStore, SetTagsAction } from './store.ts';
+import type { AssignmentRef, DevStore } from './store.ts';
 import { formatDate } from './timestamps.ts';
 
 interface SetTagsRequest {
   /** Sorted, without duplicates. */
   assignmentIds: number[];
   tagIds: number[];
-  action: SetTagsAction;
+  action: WireSetTagsAction;
   notify: boolean;
   /** Field name errors about tags are reported under, per body form. */
   tagField: 'tag_ids' | 'tags';
@@ -91,7 +91,7 @@ function parseIdList(value: unknown, field: string, errors: FieldErrors): number
   return undefined;
 }
 
-function parseAction(value: unknown, errors: FieldErrors): SetTagsAction | undefined {
+function parseAction(value: unknown, errors: FieldErrors): WireSetTagsAction | undefined {
   if (value === 'add' || value === 'remove') return value;
   errors.add('action', value === undefined ? 'This field is required.' : `"${String(value)}" is not a valid choice.`);
   return undefined;

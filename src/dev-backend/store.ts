@@ -3,15 +3,13 @@ import type {
   WireAssignment,
   WireAssignmentFilter,
   WireOrdering,
-  WireSetTagsResult,
+  WireSetTagsAction,
   WireStatus,
   WireTag,
-} from '../upstream/wire.ts';
+} from '../contract/index.ts';
 import { INDEXES, SCHEMA_VERSION, createSchema } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import type { ProjectRole } from './users.ts';
-
-export type SetTagsAction = WireSetTagsResult['action'];
 
 export interface DevUser {
   id: number;
@@ -40,7 +38,7 @@ export interface DevNotification {
   user: number;
   assignment_ids: number[];
   tag_ids: number[];
-  action: SetTagsAction;
+  action: WireSetTagsAction;
   created_at: string;
 }
 
@@ -59,7 +57,7 @@ export interface Slice {
 export interface SetTagsOperation {
   assignmentIds: readonly number[];
   tagIds: readonly number[];
-  action: SetTagsAction;
+  action: WireSetTagsAction;
   notify: boolean;
   /** Stored timestamp: the new `updated_at` and the notifications' `created_at`. */
   now: string;
@@ -244,7 +242,7 @@ export class DevStore {
   listNotifications(): DevNotification[] {
     const rows = this.prepare(
       'SELECT id, user_id, assignment_ids, tag_ids, action, created_at FROM notifications ORDER BY id',
-    ).all() as { id: number; user_id: number; assignment_ids: string; tag_ids: string; action: SetTagsAction; created_at: string }[];
+    ).all() as { id: number; user_id: number; assignment_ids: string; tag_ids: string; action: WireSetTagsAction; created_at: string }[];
     return rows.map((row) => ({
       id: row.id,
       user: row.user_id,

@@ -1,4 +1,4 @@
-import type { WirePage } from '../upstream/wire.ts';
+import type { WirePage } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { FieldErrors, forbidden, notFound } from './errors.ts';
 import { paginate } from './pagination.ts';

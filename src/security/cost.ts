@@ -13,8 +13,8 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../connection.ts';
-import { MAX_IDS_PER_QUERY } from '../resolvers/assignment.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/connection.ts';
+import { MAX_IDS_PER_QUERY } from '../graphql/resolvers/assignment.ts';
 
 /** Weights of graphql-armor's cost-limit, so figures compare with its documentation. */
 const COST_WEIGHTS = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 } as const;

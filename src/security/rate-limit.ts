@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kind, getOperationAST, type DocumentNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError } from '../graphql/errors.ts';
 
 /** Root fields that read every page of a scope, or write in bulk: always expensive. */
 const ALWAYS_EXPENSIVE = new Set([

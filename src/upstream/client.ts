@@ -4,14 +4,18 @@ import { UpstreamError, errorFromResponse, unavailableError } from './errors.ts'
 import { rewriteFiles } from './files.ts';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { keepAliveFetch, type FetchFn } from './transport.ts';
-import type {
-  WireAssignment,
-  WireAssignmentFilter,
-  WireOrdering,
-  WirePage,
-  WireSetTagsResult,
-  WireTag,
-} from './wire.ts';
+import {
+  ROUTES,
+  routePath,
+  type RouteShape,
+  type WireAssignment,
+  type WireAssignmentFilter,
+  type WireOrdering,
+  type WirePage,
+  type WireSetTagsAction,
+  type WireSetTagsResult,
+  type WireTag,
+} from '../contract/index.ts';
 
 /** The caller's own credentials, forwarded on every upstream call made for them. */
 export interface Credentials {
@@ -41,9 +45,6 @@ export class UpstreamStats {
     return { requests: this.requests, retries: this.retries, writes: this.writes, ms: Math.round(this.ms) };
   }
 }
-
-/** Route shapes for metrics and logs: ids never become label values. */
-export type RouteShape = 'assignments/:id/' | 'sdk/assignments/' | 'assignments/set_tags/' | 'projects/:id/tags/';
 
 /** One finished HTTP exchange, for metrics and logs (never carries the token). */
 export interface UpstreamCallEvent {
@@ -77,7 +78,8 @@ export interface SynapseClientOptions {
   onCall?: (event: UpstreamCallEvent) => void;
 }
 
-export type SetTagsMode = 'add' | 'replace' | 'remove';
+/** How `set_tags` changes the listed assignments' tags. */
+export type SetTagsMode = WireSetTagsAction;
 
 export interface PageRequest {
   page?: number;
@@ -127,7 +129,7 @@ export class SynapseClient {
 
   /** `GET assignments/{id}/` */
   async getAssignment(id: number): Promise<WireAssignment> {
-    const assignment = await this.getJson<WireAssignment>(`assignments/${id}/`, 'assignments/:id/');
+    const assignment = await this.getJson<WireAssignment>(routePath(ROUTES.assignment, id), ROUTES.assignment);
     return rewriteFiles(assignment, this.config.fileUrlPrefix);
   }
 
@@ -138,7 +140,7 @@ export class SynapseClient {
       pageSize: request.pageSize ?? this.config.pageSize,
       ordering: request.ordering,
     });
-    const page = await this.getJson<WirePage<WireAssignment>>(`sdk/assignments/?${query}`, 'sdk/assignments/');
+    const page = await this.getJson<WirePage<WireAssignment>>(`${ROUTES.assignments}?${query}`, ROUTES.assignments);
     return { ...page, results: page.results.map((a) => rewriteFiles(a, this.config.fileUrlPrefix)) };
   }
 
@@ -238,18 +240,18 @@ export class SynapseClient {
     }
     params.set('notify', String(input.notify));
     this.stats.writes++;
-    return this.request<WireSetTagsResult>('POST', `assignments/set_tags/?${params}`, 'assignments/set_tags/', body);
+    return this.request<WireSetTagsResult>('POST', `${ROUTES.setTags}?${params}`, ROUTES.setTags, body);
   }
 
   /** Every tag of a project (`GET projects/{id}/tags/`, all pages). */
   async listProjectTags(projectId: number): Promise<WireTag[]> {
     const pageSize = Math.min(this.config.pageSize * 10, 1000);
-    const path = (page: number) => `projects/${projectId}/tags/?page=${page}&page_size=${pageSize}`;
-    const first = await this.getJson<WirePage<WireTag>>(path(1), 'projects/:id/tags/');
+    const path = (page: number) => `${routePath(ROUTES.projectTags, projectId)}?page=${page}&page_size=${pageSize}`;
+    const first = await this.getJson<WirePage<WireTag>>(path(1), ROUTES.projectTags);
     const lastPage = Math.ceil(first.count / pageSize);
     const rest = await Promise.all(
       Array.from({ length: Math.max(0, lastPage - 1) }, (_, i) =>
-        this.getJson<WirePage<WireTag>>(path(i + 2), 'projects/:id/tags/'),
+        this.getJson<WirePage<WireTag>>(path(i + 2), ROUTES.projectTags),
       ),
     );
     return [first, ...rest].flatMap((page) => page.results);

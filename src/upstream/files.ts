@@ -1,4 +1,4 @@
-import type { WireAssignment, WireFile } from './wire.ts';
+import type { WireAssignment, WireFile } from '../contract/index.ts';
 
 const ABSOLUTE = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
 

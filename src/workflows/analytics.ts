@@ -1,6 +1,5 @@
 import type { AssigneePerformance, ResolversParentTypes } from '../__generated__/resolvers-types.ts';
-import { STATUS_FROM_WIRE } from '../enums.ts';
-import { WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../upstream/wire.ts';
+import { WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
 import { epochMicros } from './timestamps.ts';
 
 export const DEFAULT_ANALYTICS_DAYS = 30;
@@ -29,6 +28,12 @@ export function analyticsFilter(filter: WireAssignmentFilter, window: AnalyticsW
   const callerAfter = filter.created_after;
   const keepCaller = callerAfter !== undefined && Date.parse(callerAfter) > window.from.getTime();
   return { ...filter, created_after: keepCaller ? callerAfter : window.from.toISOString() };
+}
+
+/** One entry of `statusBreakdown`; the GraphQL layer names the status (codegen mapper of StatusCount). */
+export interface StatusCountModel {
+  status: WireStatus;
+  count: number;
 }
 
 /** Counts of one population (everyone, or one assignee). */
@@ -78,7 +83,7 @@ export function createAnalyticsAccumulator(window: AnalyticsWindow): AnalyticsAc
         from: window.from,
         to: window.to,
         totalAssignments: overall.total,
-        statusBreakdown: WIRE_STATUSES.map((status) => ({ status: STATUS_FROM_WIRE[status], count: overall.byStatus[status] })),
+        statusBreakdown: WIRE_STATUSES.map((status): StatusCountModel => ({ status, count: overall.byStatus[status] })),
         assigneePerformance: [...perAssignee]
           .sort(([a], [b]) => a - b)
           .map(([assigneeId, tally]): AssigneePerformance => ({

@@ -4,8 +4,9 @@ import type {
   TagCount,
   UserError,
 } from '../__generated__/resolvers-types.ts';
-import type { WireAssignment } from '../upstream/wire.ts';
-import { parseTagName, userError, type NamedTag, type TagAssignment } from './tagging.ts';
+import type { WireAssignment } from '../contract/index.ts';
+import { parseTagName, userError, type NamedTag } from './input.ts';
+import type { TagAssignment } from './write-plan.ts';
 
 /** Most tiers per run: a handful is all a performance scale needs. */
 const MAX_TIERS = 20;

@@ -1,15 +1,8 @@
-import type {
-  AutomationRuleInput,
-  AutomationRuleSummary,
-  ResolversParentTypes,
-  RunAssignmentAutomationInput,
-  UserError,
-} from '../__generated__/resolvers-types.ts';
-import { STATUS_TO_WIRE } from '../enums.ts';
-import type { TagModel } from '../models.ts';
+import type { AutomationRuleSummary, ResolversParentTypes, UserError } from '../__generated__/resolvers-types.ts';
+import type { WireAssignment, WireStatus } from '../contract/index.ts';
+import { parseTagName, userError, type NamedTag } from './input.ts';
 import { ageHours } from './timestamps.ts';
-import type { WireAssignment, WireStatus } from '../upstream/wire.ts';
-import { parseTagName, userError, type NamedTag, type TagAssignment } from './tagging.ts';
+import type { ResolvedTags, TagAssignment } from './write-plan.ts';
 
 /** Most rules per run; each distinct status costs one listing. */
 const MAX_RULES = 20;
@@ -23,15 +16,23 @@ export interface AutomationRule {
 }
 
 /** The seed's three rules (also the schema default; used when a caller sends null). */
-const DEFAULT_RULES: readonly AutomationRuleInput[] = [
-  { name: 'pending older than 24 h', status: 'PENDING', olderThanHours: 24, tagName: 'urgent' },
-  { name: 'in progress older than 72 h', status: 'IN_PROGRESS', olderThanHours: 72, tagName: 'escalated' },
-  { name: 'completed older than 168 h', status: 'COMPLETED', olderThanHours: 168, tagName: 'archived' },
+const DEFAULT_RULES: readonly AutomationRule[] = [
+  { name: 'pending older than 24 h', status: 'pending', olderThanHours: 24, tagName: 'urgent' },
+  { name: 'in progress older than 72 h', status: 'in_progress', olderThanHours: 72, tagName: 'escalated' },
+  { name: 'completed older than 168 h', status: 'completed', olderThanHours: 168, tagName: 'archived' },
 ];
 
-/** Validated rules in input order; names are unique, since actions and summaries refer to rules by name. */
-export function parseRules(input: RunAssignmentAutomationInput): { rules: AutomationRule[]; tags: NamedTag[]; userErrors: UserError[] } {
-  const given = input.rules ?? DEFAULT_RULES;
+/**
+ * Validated rules in input order; names are unique, since actions and summaries refer
+ * to rules by name. Rules come in with their status in REST form: the GraphQL layer
+ * maps the enum and names an unnamed rule after its status and age.
+ */
+export function parseRules(specs: readonly AutomationRule[] | null | undefined): {
+  rules: AutomationRule[];
+  tags: NamedTag[];
+  userErrors: UserError[];
+} {
+  const given = specs ?? DEFAULT_RULES;
   const userErrors: UserError[] = [];
   const tags: NamedTag[] = [];
   const rules: AutomationRule[] = [];
@@ -46,7 +47,7 @@ export function parseRules(input: RunAssignmentAutomationInput): { rules: Automa
     if (!(Number.isFinite(rule.olderThanHours) && rule.olderThanHours >= 0)) {
       userErrors.push(userError('INVALID', `olderThanHours must be 0 or more, got ${rule.olderThanHours}.`, at('olderThanHours')));
     }
-    const name = rule.name?.trim() || `${rule.status} older than ${rule.olderThanHours} h`;
+    const name = rule.name.trim();
     if (name.length > MAX_RULE_NAME_LENGTH) {
       userErrors.push(userError('INVALID', `A rule name must have at most ${MAX_RULE_NAME_LENGTH} characters.`, at('name')));
     } else if (names.has(name)) {
@@ -56,7 +57,7 @@ export function parseRules(input: RunAssignmentAutomationInput): { rules: Automa
     const parsed = parseTagName(rule.tagName, at('tagName'));
     if ('error' in parsed) userErrors.push(parsed.error);
     else {
-      rules.push({ name, status: STATUS_TO_WIRE[rule.status], olderThanHours: rule.olderThanHours, tagName: parsed.name });
+      rules.push({ name, status: rule.status, olderThanHours: rule.olderThanHours, tagName: parsed.name });
       tags.push({ name: parsed.name, field: at('tagName') });
     }
   });
@@ -102,7 +103,7 @@ export interface AutomationPlan {
 export function planAutomation(
   matches: readonly RuleMatch[],
   rules: readonly AutomationRule[],
-  tags: ReadonlyMap<number, ReadonlyMap<string, TagModel>>,
+  tags: ResolvedTags,
 ): AutomationPlan {
   const summary = rules.map((rule) => ({ rule: rule.name, tagName: rule.tagName, matched: 0, alreadyTagged: 0, newlyTagged: 0 }));
   const items: TagAssignment[] = [];

@@ -5,10 +5,9 @@ import type {
   TagCount,
   UserError,
 } from '../__generated__/resolvers-types.ts';
-import { toSynapseId } from '../resolvers/args.ts';
-import { STATUS_FROM_WIRE } from '../enums.ts';
-import type { WireAssignment, WireAssignmentFilter } from '../upstream/wire.ts';
-import { parseTagName, userError, type NamedTag, type TagAssignment } from './tagging.ts';
+import { toSynapseId, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
+import { parseTagName, userError, type NamedTag } from './input.ts';
+import type { TagAssignment } from './write-plan.ts';
 import { epochMicros } from './timestamps.ts';
 
 /** Most scores one review accepts: their ids are read in one batched call and fit one write per tag. */
@@ -183,7 +182,8 @@ export function planQualityReview(
       skipped.push({
         assignmentId,
         reason: 'NOT_COMPLETED',
-        message: `Assignment ${assignmentId} is ${STATUS_FROM_WIRE[row.status]}; only completed assignments are reviewed.`,
+        // GraphQL's status names are the REST strings in capitals (graphql/enums.ts).
+        message: `Assignment ${assignmentId} is ${row.status.toUpperCase()}; only completed assignments are reviewed.`,
       });
     } else {
       const tagName = review.tagNames[classifyScore(score, review.thresholds)];

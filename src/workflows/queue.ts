@@ -1,5 +1,5 @@
 import type { ResolversParentTypes } from '../__generated__/resolvers-types.ts';
-import type { WireAssignment } from '../upstream/wire.ts';
+import type { WireAssignment } from '../contract/index.ts';
 
 /** The seed's default capacity per assignee. */
 export const DEFAULT_MAX_ASSIGNMENTS_PER_USER = 10;

@@ -1,4 +1,4 @@
-import type { WireAssignment } from '../upstream/wire.ts';
+import type { WireAssignment } from '../contract/index.ts';
 
 const HOUR_MS = 3_600_000;
 

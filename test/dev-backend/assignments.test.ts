@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
-import type { WireAssignment, WirePage } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WirePage } from '../../src/contract/index.ts';
 import { TOKENS, call, ids, listAll } from './helpers.ts';
 
 let backend: DevBackend;

@@ -1,5 +1,5 @@
 import type { DevBackend } from '../../src/dev-backend/server.ts';
-import type { WireAssignment, WirePage, WireTag } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WirePage, WireTag } from '../../src/contract/index.ts';
 import { TOKENS } from '../helpers/tokens.ts';
 
 export { TOKENS } from '../helpers/tokens.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/dev-backend/server.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
-import type { WireAssignment, WireStatus } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { call, listAll } from './helpers.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');

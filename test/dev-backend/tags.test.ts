@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
-import type { WirePage, WireTag } from '../../src/upstream/wire.ts';
+import type { WirePage, WireTag } from '../../src/contract/index.ts';
 import { TOKENS, call, ids } from './helpers.ts';
 
 let backend: DevBackend;

@@ -1,4 +1,4 @@
-import type { WireAssignment, WirePage, WireTag } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WirePage, WireTag } from '../../src/contract/index.ts';
 
 /** Direct REST calls to the embedded backend: the oracle tests compare the gateway with. */
 export async function rest<T>(baseUrl: string, path: string, token = 'dev-admin-token'): Promise<T> {

@@ -1,7 +1,7 @@
 import type { UpstreamConfig } from '../../src/config.ts';
 import { SynapseClient, type Credentials, type SynapseClientOptions } from '../../src/upstream/client.ts';
 import { RetryBudget, type RetryPolicy } from '../../src/upstream/retry.ts';
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 
 /** A minimal valid assignment row, for crafted upstream answers. */
 export const SAMPLE_ASSIGNMENT: WireAssignment = {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OperationDeadlines } from '../../src/reliability/deadline.ts';
 import { keepAliveFetch, type FetchFn } from '../../src/upstream/transport.ts';
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
 import { restAll } from '../helpers/rest.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { keepAliveFetch, type FetchFn } from '../../src/upstream/transport.ts';
-import type { WireAssignment, WirePage } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WirePage } from '../../src/contract/index.ts';
 import { rest, restAll, restTags } from '../helpers/rest.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { getText, metricValue } from './helpers.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { buildSchema } from '../../src/schema.ts';
+import { buildSchema } from '../../src/graphql/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
 import { TOKENS } from '../helpers/stack.ts';
 import { DocumentGenerator } from './fuzz-documents.ts';

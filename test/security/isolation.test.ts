@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 import { restAll } from '../helpers/rest.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { post } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { graphiqlOptions } from '../../src/graphiql.ts';
+import { graphiqlOptions } from '../../src/graphiql/options.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { ASSIGNMENT_FIELDS, EXAMPLE_OPERATIONS, GRAPHQL_URL, expectRequestIds, messages, post, read, type RawResponse } from './helpers.ts';
 

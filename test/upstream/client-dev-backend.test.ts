@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
 import type { SynapseClient, StreamedPage } from '../../src/upstream/client.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
-import type { WireAssignment, WireFile, WirePage, WireTag } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WireFile, WirePage, WireTag } from '../../src/contract/index.ts';
 import { rejectionOf, testClient, type TestClientOptions } from '../helpers/synapse-test-client.ts';
 
 const SEEDED = 2100;

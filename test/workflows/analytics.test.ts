@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WireAssignment, WireStatus } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator } from '../../src/workflows/analytics.ts';
 import { epochMicros } from '../../src/workflows/timestamps.ts';
 import { row } from './rows.ts';
@@ -27,11 +27,12 @@ describe('createAnalyticsAccumulator', () => {
     expect(result.assigneePerformance).toEqual([
       { assigneeId: 5, total: 1, pending: 0, inProgress: 0, completed: 0, rejected: 1, completionRate: 0, averageHoursToComplete: null },
     ]);
+    // In REST form: the GraphQL layer names the statuses (StatusCount.status).
     expect(result.statusBreakdown).toEqual([
-      { status: 'PENDING', count: 0 },
-      { status: 'IN_PROGRESS', count: 0 },
-      { status: 'COMPLETED', count: 0 },
-      { status: 'REJECTED', count: 1 },
+      { status: 'pending', count: 0 },
+      { status: 'in_progress', count: 0 },
+      { status: 'completed', count: 0 },
+      { status: 'rejected', count: 1 },
     ]);
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AutomationRuleInput } from '../../src/__generated__/resolvers-types.ts';
-import { matchRules, parseRules, planAutomation, statusesToRead } from '../../src/workflows/automation.ts';
+import { matchRules, parseRules, planAutomation, statusesToRead, type AutomationRule } from '../../src/workflows/automation.ts';
 import { row, tagTable } from './rows.ts';
 
 const AS_OF = new Date('2026-11-20T12:00:00.000Z');
@@ -8,7 +7,7 @@ const hoursBefore = (hours: number) => new Date(AS_OF.getTime() - hours * 3_600_
 
 describe('parseRules', () => {
   it('defaults to the seed rules', () => {
-    const { rules, userErrors } = parseRules({});
+    const { rules, userErrors } = parseRules(null);
     expect(userErrors).toEqual([]);
     expect(rules).toEqual([
       { name: 'pending older than 24 h', status: 'pending', olderThanHours: 24, tagName: 'urgent' },
@@ -17,31 +16,29 @@ describe('parseRules', () => {
     ]);
   });
 
-  it('names unnamed rules and refuses empty, too many, negative ages, duplicate names and bad tags', () => {
-    expect(parseRules({ rules: [{ status: 'REJECTED', olderThanHours: 2.5, tagName: 'x' }] }).rules[0]!.name).toBe('REJECTED older than 2.5 h');
-    const codes = (rules: AutomationRuleInput[]) => parseRules({ rules }).userErrors.map((e) => `${e.code} ${e.field?.join('.')}`);
+  it('refuses empty, too many, negative ages, long or duplicate names and bad tags', () => {
+    const codes = (rules: AutomationRule[]) => parseRules(rules).userErrors.map((e) => `${e.code} ${e.field?.join('.')}`);
     expect(codes([])).toEqual(['INVALID input.rules']);
-    expect(codes(Array.from({ length: 21 }, (_, i) => ({ name: `r${i}`, status: 'PENDING' as const, olderThanHours: i, tagName: 't' })))).toEqual(['TOO_MANY input.rules']);
-    expect(codes([{ status: 'PENDING', olderThanHours: -1, tagName: 'x' }])).toEqual(['INVALID input.rules.0.olderThanHours']);
-    expect(codes([{ status: 'PENDING', olderThanHours: Number.POSITIVE_INFINITY, tagName: 'x' }])).toEqual(['INVALID input.rules.0.olderThanHours']);
+    expect(codes(Array.from({ length: 21 }, (_, i) => ({ name: `r${i}`, status: 'pending' as const, olderThanHours: i, tagName: 't' })))).toEqual(['TOO_MANY input.rules']);
+    expect(codes([{ name: 'a', status: 'pending', olderThanHours: -1, tagName: 'x' }])).toEqual(['INVALID input.rules.0.olderThanHours']);
+    expect(codes([{ name: 'a', status: 'pending', olderThanHours: Number.POSITIVE_INFINITY, tagName: 'x' }])).toEqual(['INVALID input.rules.0.olderThanHours']);
+    expect(codes([{ name: 'n'.repeat(101), status: 'pending', olderThanHours: 1, tagName: 'x' }])).toEqual(['INVALID input.rules.0.name']);
     expect(
       codes([
-        { name: 'a', status: 'PENDING', olderThanHours: 1, tagName: 'x' },
-        { name: ' a ', status: 'COMPLETED', olderThanHours: 1, tagName: 'y' },
+        { name: 'a', status: 'pending', olderThanHours: 1, tagName: 'x' },
+        { name: ' a ', status: 'completed', olderThanHours: 1, tagName: 'y' },
       ]),
     ).toEqual(['INVALID input.rules.1.name']);
-    expect(codes([{ status: 'PENDING', olderThanHours: 1, tagName: '' }])).toEqual(['INVALID input.rules.0.tagName']);
+    expect(codes([{ name: 'a', status: 'pending', olderThanHours: 1, tagName: '' }])).toEqual(['INVALID input.rules.0.tagName']);
   });
 });
 
 describe('statusesToRead', () => {
-  const { rules } = parseRules({
-    rules: [
-      { name: 'a', status: 'PENDING', olderThanHours: 1, tagName: 'x' },
-      { name: 'b', status: 'COMPLETED', olderThanHours: 1, tagName: 'y' },
-      { name: 'c', status: 'PENDING', olderThanHours: 9, tagName: 'z' },
-    ],
-  });
+  const { rules } = parseRules([
+    { name: 'a', status: 'pending', olderThanHours: 1, tagName: 'x' },
+    { name: 'b', status: 'completed', olderThanHours: 1, tagName: 'y' },
+    { name: 'c', status: 'pending', olderThanHours: 9, tagName: 'z' },
+  ]);
   it('lists each status once, and only the filter status when one is given', () => {
     expect(statusesToRead(rules, undefined)).toEqual(['pending', 'completed']);
     expect(statusesToRead(rules, 'completed')).toEqual(['completed']);
@@ -50,7 +47,7 @@ describe('statusesToRead', () => {
 });
 
 describe('matchRules and planAutomation', () => {
-  const { rules } = parseRules({});
+  const { rules } = parseRules(null);
   const tags = tagTable({ 1: ['urgent', 'escalated', 'archived'], 2: ['archived', 'urgent', 'escalated'] });
 
   it('fires on status and an age strictly above the rule, measured from createdAt', () => {
@@ -95,12 +92,10 @@ describe('matchRules and planAutomation', () => {
   });
 
   it('orders two rules firing on one row by rule order', () => {
-    const { rules: two } = parseRules({
-      rules: [
-        { name: 'late', status: 'PENDING', olderThanHours: 10, tagName: 'archived' },
-        { name: 'early', status: 'PENDING', olderThanHours: 1, tagName: 'urgent' },
-      ],
-    });
+    const { rules: two } = parseRules([
+      { name: 'late', status: 'pending', olderThanHours: 10, tagName: 'archived' },
+      { name: 'early', status: 'pending', olderThanHours: 1, tagName: 'urgent' },
+    ]);
     const plan = planAutomation(matchRules([row({ id: 1, created_at: hoursBefore(20) })], two, AS_OF), two, tags);
     expect(plan.actions.map((a) => a.rule)).toEqual(['late', 'early']);
   });

@@ -1,4 +1,4 @@
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 
 /**
  * The seed's workflows written out plainly over raw REST rows, as the expected answers

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WireAssignment, WireTag } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { restAll, restTags } from '../helpers/rest.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 import { restAll } from '../helpers/rest.ts';
 import { SEED_NOW, startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { ANALYTICS, expectedAnalytics, expectedQueue, roundFloats } from './oracle.ts';

@@ -1,5 +1,5 @@
-import type { TagModel } from '../../src/models.ts';
-import type { WireAssignment } from '../../src/upstream/wire.ts';
+import type { TagModel } from '../../src/graphql/models.ts';
+import type { WireAssignment } from '../../src/contract/index.ts';
 
 /** A wire row for unit tests: only what the test cares about is given. */
 export function row(fields: Partial<WireAssignment> & { id: number }): WireAssignment {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WireAssignment, WireTag } from '../../src/upstream/wire.ts';
+import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { restAll, restTags } from '../helpers/rest.ts';
 import { SEED_NOW, startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 
@@ -250,6 +250,23 @@ describe('tagAssignmentsByAssigneeTier and runAssignmentAutomation over 6,000 as
       });
       expect(posts()).toHaveLength(0);
       expect(await allRows()).toEqual(before);
+    });
+
+    it('names an unnamed rule after its status and age (blank names too)', async () => {
+      const { body } = await stack.gql(AUTOMATION, {
+        input: {
+          dryRun: true,
+          rules: [
+            { status: 'REJECTED', olderThanHours: 2.5, tagName: 'archived' },
+            { name: '   ', status: 'IN_PROGRESS', olderThanHours: 72, tagName: 'escalated' },
+          ],
+        },
+      });
+      expect(body.data!.runAssignmentAutomation.userErrors).toEqual([]);
+      expect(body.data!.runAssignmentAutomation.summary.map((s: { rule: string }) => s.rule)).toEqual([
+        'REJECTED older than 2.5 h',
+        'IN_PROGRESS older than 72 h',
+      ]);
     });
 
     it('refuses invalid rules before any upstream call, and a viewer cannot write', async () => {

@@ -1,0 +1,19 @@
+import type { GraphiQLOptions } from 'graphql-yoga';
+import { exampleTabs, json } from './examples.ts';
+import { workflowExampleTabs } from './workflow-examples.ts';
+
+/** GraphiQL settings: a title, a headers editor ready to run, example tabs. */
+export function graphiqlOptions(options: { demoToken?: string | undefined }): GraphiQLOptions {
+  // With the embedded backend the demo admin token makes the first Run work; otherwise a template.
+  const headers = json({ Authorization: `Token ${options.demoToken || '<your token>'}` });
+  return {
+    title: 'Synapse Gateway',
+    headers,
+    defaultHeaders: headers,
+    // A persisted editor would keep a stale token across gateway restarts.
+    shouldPersistHeaders: false,
+    defaultEditorToolsVisibility: 'headers',
+    // GraphiQL titles each tab with its operation name, so the workflow tabs' `title` is not passed on.
+    defaultTabs: [...exampleTabs, ...workflowExampleTabs].map(({ query, variables }) => ({ query, variables })),
+  };
+}

@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
+import { UpstreamError, type FieldError, type UpstreamErrorCode } from '../upstream/errors.ts';
+
+/** Every `extensions.code` a client can meet. */
+export type ErrorCode = UpstreamErrorCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+
+/** Whether the same request may succeed if sent again later. */
+const RETRYABLE: Record<ErrorCode, boolean> = {
+  BAD_USER_INPUT: false,
+  UNAUTHENTICATED: false,
+  FORBIDDEN: false,
+  NOT_FOUND: false,
+  UPSTREAM_UNAVAILABLE: true,
+  RATE_LIMITED: true,
+  INTERNAL_SERVER_ERROR: false,
+};
+
+/** A GraphQL error meant for clients: a message we wrote, a code, and `retryable`. */
+export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return createGraphQLError(message, { extensions: { code, retryable: RETRYABLE[code], ...extensions } });
+}
+
+/** No credentials: HTTP 401 with a challenge when the client accepts graphql-response+json. */
+export function unauthenticatedError(): GraphQLError {
+  return gatewayError(
+    'UNAUTHENTICATED',
+    'Send your Synapse token as `Authorization: Token <token>` (or `Synapse-Access-Token: Token <token>`).',
+    { http: { status: 401, headers: { 'WWW-Authenticate': 'Token' } } },
+  );
+}
+
+/**
+ * Yoga's maskError hook: upstream errors become typed client errors (message and
+ * field messages we wrote, never the upstream body or URL); anything unexpected
+ * becomes "Unexpected error." with INTERNAL_SERVER_ERROR. GraphQLErrors we made
+ * pass through.
+ */
+export function maskError(error: unknown, message: string): Error {
+  const graphQLError = error instanceof GraphQLError ? error : undefined;
+  const original = graphQLError?.originalError ?? error;
+  if (original instanceof UpstreamError) {
+    const fieldErrors = original.code === 'BAD_USER_INPUT' ? { fieldErrors: boundedFieldErrors(original.fieldErrors) } : {};
+    return new GraphQLError(original.message, {
+      nodes: graphQLError?.nodes,
+      source: graphQLError?.source,
+      positions: graphQLError?.positions,
+      path: graphQLError?.path,
+      extensions: {
+        code: original.code,
+        retryable: original.retryable,
+        ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
+        ...fieldErrors,
+      },
+    });
+  }
+  if (graphQLError && (graphQLError.originalError === undefined || graphQLError.originalError instanceof GraphQLError)) {
+    return graphQLError;
+  }
+  return new GraphQLError(message, {
+    nodes: graphQLError?.nodes,
+    source: graphQLError?.source,
+    positions: graphQLError?.positions,
+    path: graphQLError?.path,
+    // `unexpected` (stripped from the body by yoga) makes a request that failed before
+    // execution, e.g. in the context factory, answer 500 rather than 200.
+    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false, unexpected: true },
+  });
+}
+
+const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_ERROR_LENGTH = 300;
+
+/** DRF's field messages are meant for users, but an upstream could put anything in them: bound them. */
+function boundedFieldErrors(fieldErrors: readonly FieldError[]): FieldError[] {
+  const cut = (text: string) => (text.length > MAX_FIELD_ERROR_LENGTH ? `${text.slice(0, MAX_FIELD_ERROR_LENGTH)}…` : text);
+  return fieldErrors.slice(0, MAX_FIELD_ERRORS).map(({ field, message }) => ({ field: cut(field), message: cut(message) }));
+}

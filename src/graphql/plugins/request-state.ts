@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { UpstreamStats } from '../../upstream/client.ts';
+
+/** What the gateway tracks for one HTTP request, from arrival to response. */
+export interface RequestState {
+  requestId: string;
+  stats: UpstreamStats;
+  startedAt: number;
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Per-request id and upstream cost. The id comes from a sane `X-Request-Id` or is
+ * made here; it goes back in the response header and in `extensions.requestId` of
+ * the body and of every error, so a client report can be matched with our logs.
+ * `extensions.upstream` shows what the operation cost upstream.
+ */
+export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
+  return {
+    onRequest({ request }) {
+      const incoming = request.headers.get('x-request-id');
+      states.set(request, {
+        requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+        stats: new UpstreamStats(),
+        startedAt: performance.now(),
+      });
+    },
+    onResultProcess({ request, result, setResult }) {
+      const state = states.get(request);
+      if (!state || Array.isArray(result) || !isExecutionResult(result)) return;
+      setResult(withExtensions(result, state));
+    },
+    onResponse({ request, response }) {
+      const state = states.get(request);
+      if (state) response.headers.set('x-request-id', state.requestId);
+    },
+  };
+}
+
+function isExecutionResult(value: unknown): value is ExecutionResult {
+  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
+}
+
+function withExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
+  const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
+  return {
+    ...result,
+    ...(errors ? { errors } : {}),
+    extensions: { ...result.extensions, requestId: state.requestId, upstream: state.stats.toJSON() },
+  };
+}
+
+/**
+ * The error with `extensions.requestId`, still a GraphQLError: yoga derives the HTTP
+ * status from GraphQLErrors (plain objects read as unexpected, hence 500) and strips
+ * its internal `http` extension only from them.
+ */
+function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
+  if (!(error instanceof GraphQLError)) {
+    const plain = error as { extensions?: Record<string, unknown> };
+    return { ...plain, extensions: { ...plain.extensions, requestId } } as unknown as GraphQLError;
+  }
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, requestId },
+  });
+}

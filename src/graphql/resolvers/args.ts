@@ -1,0 +1,39 @@
+import type { AssignmentFilter } from '../../__generated__/resolvers-types.ts';
+import { toSynapseId, type WireAssignmentFilter } from '../../contract/index.ts';
+import { STATUS_TO_WIRE } from '../enums.ts';
+import { gatewayError } from '../errors.ts';
+
+const MAX_SEARCH_LENGTH = 200;
+
+/** Like toSynapseId, but a bad id is a BAD_USER_INPUT error naming the argument. */
+export function parseId(value: string | number, argument: string): number {
+  const id = toSynapseId(value);
+  if (id === null) {
+    throw gatewayError('BAD_USER_INPUT', `${argument} must be a positive integer id, got ${JSON.stringify(String(value).slice(0, 40))}.`, {
+      argument,
+    });
+  }
+  return id;
+}
+
+/** The GraphQL filter as the REST query parameters of `GET sdk/assignments/`. */
+export function toWireFilter(filter: AssignmentFilter | null | undefined, argument = 'filter'): WireAssignmentFilter {
+  const out: WireAssignmentFilter = {};
+  if (!filter) return out;
+  if (filter.project != null) out.project = parseId(filter.project, `${argument}.project`);
+  if (filter.status != null) out.status = STATUS_TO_WIRE[filter.status];
+  if (filter.assignee != null) out.assignee = parseId(filter.assignee, `${argument}.assignee`);
+  if (filter.createdAfter != null) out.created_after = filter.createdAfter.toISOString();
+  if (filter.updatedAfter != null) out.updated_after = filter.updatedAfter.toISOString();
+  if (filter.priority != null) out.priority = filter.priority;
+  if (filter.search != null) {
+    const search = filter.search.trim();
+    if (search.length > MAX_SEARCH_LENGTH) {
+      throw gatewayError('BAD_USER_INPUT', `${argument}.search must be at most ${MAX_SEARCH_LENGTH} characters.`, {
+        argument: `${argument}.search`,
+      });
+    }
+    if (search !== '') out.search = search;
+  }
+  return out;
+}

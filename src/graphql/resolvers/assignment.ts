@@ -1,0 +1,159 @@
+import type { QueryAssignmentsArgs, Resolvers } from '../../__generated__/resolvers-types.ts';
+import { encodeCursor, planPages, toWindow } from '../connection.ts';
+import type { GatewayContext } from '../../context.ts';
+import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
+import { gatewayError } from '../errors.ts';
+import { primeAssignments } from '../loaders/create-loaders.ts';
+import { ageHours } from '../../workflows/timestamps.ts';
+import type { AssignmentConnectionModel } from '../models.ts';
+import { UpstreamError } from '../../upstream/errors.ts';
+import type { WireAssignment, WireAssignmentFilter, WireOrdering } from '../../contract/index.ts';
+import { parseId, toWireFilter } from './args.ts';
+
+/** Cap of `assignmentsByIds`, so one request cannot fan out without bound. */
+export const MAX_IDS_PER_QUERY = 500;
+
+export const assignmentResolvers: Resolvers = {
+  Query: {
+    assignment: async (_root, { id }, ctx) => {
+      const parsed = parseId(id, 'id');
+      await afterPendingLists(ctx);
+      return ctx.loaders.assignmentById.load(parsed);
+    },
+    assignmentsByIds: async (_root, { ids }, ctx) => {
+      if (ids.length > MAX_IDS_PER_QUERY) {
+        throw gatewayError('BAD_USER_INPUT', `ids accepts at most ${MAX_IDS_PER_QUERY} ids, got ${ids.length}.`, {
+          argument: 'ids',
+        });
+      }
+      const parsed = ids.map((id, i) => parseId(id, `ids[${i}]`));
+      await afterPendingLists(ctx);
+      return parsed.map((id) => ctx.loaders.assignmentById.load(id));
+    },
+    assignments: (_root, args, ctx) => trackList(ctx, loadConnection(ctx, args)),
+  },
+  Assignment: {
+    id: (row) => row.id,
+    projectId: (row) => row.project,
+    status: (row) => STATUS_FROM_WIRE[row.status],
+    assigneeId: (row) => row.assignee,
+    priority: (row) => row.priority,
+    data: (row) => row.data,
+    files: (row) => Object.entries(row.files ?? {}).map(([key, file]) => ({ key, file })),
+    metadata: (row) => row.metadata ?? {},
+    tags: async (row, _args, ctx) => {
+      if (row.tags.length === 0) return [];
+      const tags = await ctx.loaders.tagsByProject.load(row.project);
+      const byId = new Map(tags.map((tag) => [tag.id, tag]));
+      return row.tags.flatMap((id) => byId.get(id) ?? []);
+    },
+    createdAt: (row) => row.created_at,
+    updatedAt: (row) => row.updated_at,
+    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf ?? ctx.now()),
+  },
+  AssignmentFile: {
+    key: (model) => model.key,
+    url: (model) => {
+      const raw = typeof model.file === 'string' ? model.file : model.file?.url;
+      return typeof raw === 'string' && URL.canParse(raw) ? new URL(raw).href : null;
+    },
+    meta: (model) => {
+      if (typeof model.file === 'string' || model.file === null || typeof model.file !== 'object') return null;
+      const { url: _url, ...meta } = model.file;
+      return meta;
+    },
+  },
+  AssignmentConnection: {
+    edges: (model) => model.edges,
+    nodes: (model) => model.edges.map((edge) => edge.node),
+    totalCount: (model) => model.totalCount,
+    pageInfo: (model) => {
+      const first = model.edges[0];
+      const last = model.edges.at(-1);
+      return {
+        hasNextPage: (last ? last.offset + 1 : model.start) < model.totalCount,
+        hasPreviousPage: model.totalCount > 0 && (first ? first.offset : model.start) > 0,
+        startCursor: first ? encodeCursor(first.offset) : null,
+        endCursor: last ? encodeCursor(last.offset) : null,
+      };
+    },
+  },
+  AssignmentEdge: {
+    cursor: (edge) => encodeCursor(edge.offset),
+    node: (edge) => edge.node,
+  },
+};
+
+/**
+ * Lets sibling root fields start first (graphql-js calls them in one synchronous
+ * loop), then waits for any list read among them: its rows prime the loader, so an
+ * `assignment(id)` next to an `assignments` list that contains it costs no call.
+ */
+async function afterPendingLists(ctx: GatewayContext): Promise<void> {
+  await Promise.resolve();
+  if (ctx.pendingLists.size > 0) await Promise.allSettled([...ctx.pendingLists]);
+}
+
+function trackList<T>(ctx: GatewayContext, promise: Promise<T>): Promise<T> {
+  ctx.pendingLists.add(promise);
+  const forget = () => ctx.pendingLists.delete(promise);
+  promise.then(forget, forget);
+  return promise;
+}
+
+
+/** Wire ordering for the GraphQL orderBy (default: id ascending). */
+function toOrdering(orderBy: QueryAssignmentsArgs['orderBy']): WireOrdering {
+  if (!orderBy) return 'id';
+  const field = ORDER_FIELD_TO_WIRE[orderBy.field];
+  return orderBy.direction === 'DESC' ? `-${field}` : field;
+}
+
+/** Resolves one connection page with the fewest upstream page reads. */
+async function loadConnection(ctx: GatewayContext, args: QueryAssignmentsArgs): Promise<AssignmentConnectionModel> {
+  const window = toWindow(args);
+  const filter = toWireFilter(args.filter);
+  const ordering = toOrdering(args.orderBy);
+  const client = ctx.client;
+
+  let start: number;
+  let rows: WireAssignment[];
+  let totalCount: number;
+  if (window.start === null) {
+    // `last` without `before`: the tail, whose position only the count tells.
+    const head = await client.listAssignments(filter, { page: 1, pageSize: window.size, ordering });
+    totalCount = head.count;
+    start = Math.max(0, totalCount - window.size);
+    rows = start === 0 ? head.results : (await readWindow(ctx, filter, ordering, start, window.size)).rows;
+  } else {
+    start = window.start;
+    ({ rows, totalCount } = await readWindow(ctx, filter, ordering, start, window.size));
+  }
+  primeAssignments(ctx.loaders, rows);
+  return { start, totalCount, edges: rows.map((node, i) => ({ offset: start + i, node })) };
+}
+
+async function readWindow(
+  ctx: GatewayContext,
+  filter: WireAssignmentFilter,
+  ordering: WireOrdering,
+  start: number,
+  size: number,
+): Promise<{ rows: WireAssignment[]; totalCount: number }> {
+  const client = ctx.client;
+  if (size === 0) return { rows: [], totalCount: (await client.listAssignments(filter, { page: 1, pageSize: 1, ordering })).count };
+  const plan = planPages(start, size);
+  const pages = await Promise.all(
+    plan.pages.map((page) =>
+      client.listAssignments(filter, { page, pageSize: plan.pageSize, ordering }).catch((error: unknown) => {
+        // DRF answers 404 "Invalid page." past the end: that is an empty page, not an error.
+        if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      }),
+    ),
+  );
+  const known = pages.find((page) => page !== null);
+  const totalCount = known ? known.count : (await client.listAssignments(filter, { page: 1, pageSize: 1, ordering })).count;
+  const rows = pages.flatMap((page) => page?.results ?? []).slice(plan.skip, plan.skip + size);
+  return { rows, totalCount };
+}

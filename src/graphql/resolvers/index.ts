@@ -1,0 +1,19 @@
+import { DateTimeResolver, JSONResolver, NonNegativeIntResolver, PositiveIntResolver, URLResolver } from 'graphql-scalars';
+import type { Resolvers } from '../../__generated__/resolvers-types.ts';
+import { assignmentResolvers } from './assignment.ts';
+import { tagResolvers } from './tag.ts';
+import { workflowResolvers } from './workflows.ts';
+
+/** Every resolver map of the schema, merged by @graphql-tools/schema. */
+export const resolvers: Resolvers[] = [
+  {
+    DateTime: DateTimeResolver,
+    JSON: JSONResolver,
+    URL: URLResolver,
+    NonNegativeInt: NonNegativeIntResolver,
+    PositiveInt: PositiveIntResolver,
+  },
+  assignmentResolvers,
+  tagResolvers,
+  workflowResolvers,
+];

@@ -1,0 +1,102 @@
+import type { UserError } from '../../__generated__/resolvers-types.ts';
+import type { SetTagsMode, SynapseClient } from '../../upstream/client.ts';
+import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
+import { userError, type NamedTag } from '../../workflows/input.ts';
+import type { TagWrite } from '../../workflows/write-plan.ts';
+import { gatewayError } from '../errors.ts';
+import type { Loaders } from '../loaders/create-loaders.ts';
+import type { TagModel } from '../models.ts';
+
+/**
+ * Finds each tag name in each project. Names are per project in Synapse, so the
+ * same name has a different id in each project.
+ */
+export async function resolveTagNames(
+  loaders: Loaders,
+  projectIds: Iterable<number>,
+  names: readonly string[],
+  field: (string | number)[],
+): Promise<{ byProject: Map<number, Map<string, TagModel>>; userErrors: UserError[] }> {
+  const projects = [...new Set(projectIds)];
+  const lists = await Promise.all(projects.map((projectId) => loaders.tagsByProject.load(projectId)));
+  const byProject = new Map<number, Map<string, TagModel>>();
+  const userErrors: UserError[] = [];
+  projects.forEach((projectId, i) => {
+    const byName = new Map(lists[i]!.map((tag) => [tag.name, tag]));
+    const found = new Map<string, TagModel>();
+    for (const name of names) {
+      const tag = byName.get(name);
+      if (tag) found.set(name, tag);
+      else userErrors.push(userError('UNKNOWN_TAG', `Tag "${name}" does not exist in project ${projectId}.`, field));
+    }
+    byProject.set(projectId, found);
+  });
+  return { byProject, userErrors };
+}
+
+/**
+ * resolveTagNames for names that come from different input fields. The per-request
+ * loader caches each project's tag list, so this still costs one call per project.
+ */
+export async function resolveNamedTags(
+  loaders: Loaders,
+  projectIds: Iterable<number>,
+  tags: readonly NamedTag[],
+): Promise<{ byProject: Map<number, Map<string, TagModel>>; userErrors: UserError[] }> {
+  const projects = [...new Set(projectIds)];
+  const resolved = await Promise.all(tags.map((tag) => resolveTagNames(loaders, projects, [tag.name], tag.field)));
+  const byProject = new Map<number, Map<string, TagModel>>(projects.map((projectId) => [projectId, new Map()]));
+  for (const one of resolved) {
+    for (const [projectId, found] of one.byProject) for (const [name, tag] of found) byProject.get(projectId)!.set(name, tag);
+  }
+  return { byProject, userErrors: resolved.flatMap((one) => one.userErrors) };
+}
+
+/** Outcome of a batch of writes that all went through. */
+export interface WriteOutcome {
+  writeCalls: number;
+  /** Field errors of a 400 on the first write: nothing was changed, report as userErrors. */
+  userErrors: UserError[];
+}
+
+/**
+ * Runs a write plan against the caller's client, one write after another: the one
+ * executor of every mutation (a dry run never gets here; it returns the plan).
+ * Writes are never retried. A 400 on the first write becomes userErrors (nothing
+ * changed). Any other upstream failure is a top-level error listing which assignment
+ * ids were applied, which were not, and which may or may not have been (the write
+ * left but its answer was lost), so no write is silently lost or silently doubtful.
+ */
+export async function executeTagWrites(
+  client: SynapseClient,
+  writes: readonly TagWrite[],
+  options: { mode: SetTagsMode; notify: boolean },
+): Promise<WriteOutcome> {
+  const applied: number[] = [];
+  for (const [index, write] of writes.entries()) {
+    try {
+      await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
+      applied.push(...write.assignmentIds);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      if (index === 0 && error.code === 'BAD_USER_INPUT') {
+        return {
+          writeCalls: 1,
+          userErrors: error.fieldErrors.length
+            ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, ['input']))
+            : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tagging request.', ['input'])],
+        };
+      }
+      // A refusal of the first write (403, 404...) changed nothing: the plain error says it all.
+      if (index === 0 && error.code !== 'UPSTREAM_UNAVAILABLE') throw error;
+      const unknown = writeOutcomeUnknown(error);
+      throw gatewayError(error.code, `Tagging stopped at upstream write ${index + 1} of ${writes.length}: ${error.message}`, {
+        ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+        appliedAssignmentIds: applied,
+        notAppliedAssignmentIds: writes.slice(index + (unknown ? 1 : 0)).flatMap((w) => w.assignmentIds),
+        unknownOutcomeAssignmentIds: unknown ? write.assignmentIds : [],
+      });
+    }
+  }
+  return { writeCalls: writes.length, userErrors: [] };
+}

@@ -1,0 +1,316 @@
+import { GraphQLError } from 'graphql';
+import type {
+  ApplyQualityReviewInput,
+  AssignmentFilter,
+  QueryAssignmentAnalyticsArgs,
+  QueryAssignmentQueueArgs,
+  Resolvers,
+  ResolversParentTypes,
+  AutomationRuleInput,
+  RunAssignmentAutomationInput,
+  TagAssignmentsByAssigneeTierInput,
+  UserError,
+} from '../../__generated__/resolvers-types.ts';
+import type { WireAssignment, WireAssignmentFilter } from '../../contract/index.ts';
+import type { GatewayContext } from '../../context.ts';
+import { UpstreamError } from '../../upstream/errors.ts';
+import {
+  analyticsFilter,
+  analyticsWindow,
+  createAnalyticsAccumulator,
+  DEFAULT_ANALYTICS_DAYS,
+  MAX_ANALYTICS_DAYS,
+} from '../../workflows/analytics.ts';
+import { createAssigneeGrouper, parseTiers, planAssigneeTiers } from '../../workflows/assignee-tiers.ts';
+import {
+  matchRules,
+  parseRules,
+  planAutomation,
+  statusesToRead,
+  type AutomationRule,
+  type RuleMatch,
+} from '../../workflows/automation.ts';
+import {
+  matchesExactFilter,
+  parseQualityReviewInput,
+  planQualityReview,
+  type ScoredLookup,
+} from '../../workflows/quality-review.ts';
+import { createWorkloadAccumulator, DEFAULT_MAX_ASSIGNMENTS_PER_USER, MAX_ASSIGNMENTS_PER_USER_LIMIT } from '../../workflows/queue.ts';
+import { userError, type NamedTag } from '../../workflows/input.ts';
+import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
+import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
+import { gatewayError } from '../errors.ts';
+import type { TagModel } from '../models.ts';
+import { toWireFilter } from './args.ts';
+import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
+
+/**
+ * Workflow operations: the seed's five client-side loops, run here over every page
+ * in batched calls. Resolvers only read and write upstream; deciding what to count
+ * or tag is left to the pure functions in src/workflows/.
+ */
+export const workflowResolvers: Resolvers = {
+  Query: {
+    assignmentQueue: (_root, args, ctx) => assignmentQueue(ctx, args),
+    assignmentAnalytics: (_root, args, ctx) => assignmentAnalytics(ctx, args),
+  },
+  Mutation: {
+    applyQualityReview: (_root, { input }, ctx) => applyQualityReview(ctx, input),
+    tagAssignmentsByAssigneeTier: (_root, { input }, ctx) => tagAssignmentsByAssigneeTier(ctx, input),
+    runAssignmentAutomation: (_root, { input }, ctx) => runAssignmentAutomation(ctx, input),
+  },
+  StatusCount: {
+    status: (model) => STATUS_FROM_WIRE[model.status],
+    count: (model) => model.count,
+  },
+};
+
+/** Pending count from one page-size-1 read; workload over every in-progress page. */
+async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueArgs): Promise<ResolversParentTypes['AssignmentQueue']> {
+  const maxAssignmentsPerUser = args.maxAssignmentsPerUser ?? DEFAULT_MAX_ASSIGNMENTS_PER_USER;
+  if (!(maxAssignmentsPerUser >= 1 && maxAssignmentsPerUser <= MAX_ASSIGNMENTS_PER_USER_LIMIT)) {
+    throw gatewayError('BAD_USER_INPUT', `maxAssignmentsPerUser must be between 1 and ${MAX_ASSIGNMENTS_PER_USER_LIMIT}.`, {
+      argument: 'maxAssignmentsPerUser',
+    });
+  }
+  const filter = toWireFilter(args.filter);
+  if (filter.status !== undefined) {
+    throw gatewayError('BAD_USER_INPUT', 'filter.status must be left out: the queue reads pending and in-progress assignments itself.', {
+      argument: 'filter.status',
+    });
+  }
+  const workload = createWorkloadAccumulator();
+  const [pending] = await Promise.all([
+    ctx.client.listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 }),
+    readListings(ctx, [{ filter: { ...filter, status: 'in_progress' }, add: workload.add }]),
+  ]);
+  return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
+}
+
+/** Streams every page of the window into the accumulator; no page outlives its counting. */
+async function assignmentAnalytics(
+  ctx: GatewayContext,
+  args: QueryAssignmentAnalyticsArgs,
+): Promise<ResolversParentTypes['AssignmentAnalytics']> {
+  const days = args.days ?? DEFAULT_ANALYTICS_DAYS;
+  if (!(days >= 1 && days <= MAX_ANALYTICS_DAYS)) {
+    throw gatewayError('BAD_USER_INPUT', `days must be between 1 and ${MAX_ANALYTICS_DAYS}.`, { argument: 'days' });
+  }
+  const window = analyticsWindow(args.asOf ?? ctx.now(), days);
+  const accumulator = createAnalyticsAccumulator(window);
+  await readListings(ctx, [{ filter: analyticsFilter(toWireFilter(args.filter), window), add: accumulator.add }]);
+  return accumulator.result();
+}
+
+type QualityReviewPayload = ResolversParentTypes['ApplyQualityReviewPayload'];
+
+/** Reads the scored assignments in one batch, classifies them, one write per (project, tag). */
+async function applyQualityReview(ctx: GatewayContext, input: ApplyQualityReviewInput): Promise<QualityReviewPayload> {
+  const dryRun = input.dryRun ?? false;
+  const refused = (userErrors: UserError[], writeCalls = 0): QualityReviewPayload => ({
+    results: [],
+    skipped: [],
+    summary: [],
+    dryRun,
+    writeCalls,
+    userErrors,
+  });
+  const scope = mutationFilter(input.filter);
+  const parsed = parseQualityReviewInput(input);
+  if (scope.userErrors.length + parsed.userErrors.length > 0) return refused([...scope.userErrors, ...parsed.userErrors]);
+
+  const lookups = await lookUpScored(ctx, parsed.review.scores.map((score) => score.assignmentId));
+  const matching = [...lookups.values()].filter(
+    (row): row is WireAssignment => typeof row !== 'string' && matchesExactFilter(row, scope.filter),
+  );
+  const inScope =
+    scope.filter.search === undefined ? new Set(matching.map((row) => row.id)) : await idsMatchingSearch(ctx, scope.filter, matching);
+  const plan = planQualityReview(parsed.review, lookups, (row) => inScope.has(row.id));
+
+  const tags = await resolveWorkflowTags(ctx, plan.items.map((item) => item.projectId), parsed.tags, scope.filter);
+  if (tags.userErrors.length > 0) return refused(tags.userErrors);
+  const outcome = await applyTags(ctx, plan.items, tags.byProject, dryRun);
+  if (outcome.userErrors.length > 0) return refused(outcome.userErrors, outcome.writeCalls);
+  return { results: plan.results, skipped: plan.skipped, summary: plan.summary, dryRun, writeCalls: outcome.writeCalls, userErrors: [] };
+}
+
+type TierPayload = ResolversParentTypes['TagAssignmentsByAssigneeTierPayload'];
+
+/** One listing (completed by default), grouped by assignee in memory, one write per (project, tag) chunk. */
+async function tagAssignmentsByAssigneeTier(ctx: GatewayContext, input: TagAssignmentsByAssigneeTierInput): Promise<TierPayload> {
+  const dryRun = input.dryRun ?? false;
+  const refused = (userErrors: UserError[], writeCalls = 0): TierPayload => ({ groups: [], summary: [], dryRun, writeCalls, userErrors });
+  const scope = mutationFilter(input.filter);
+  const parsed = parseTiers(input);
+  if (scope.userErrors.length + parsed.userErrors.length > 0) return refused([...scope.userErrors, ...parsed.userErrors]);
+
+  const filter: WireAssignmentFilter = { ...scope.filter, status: scope.filter.status ?? 'completed' };
+  const grouper = createAssigneeGrouper();
+  await readListings(ctx, [{ filter, add: grouper.add }]);
+  const plan = planAssigneeTiers(grouper.groups(), parsed.tiers);
+
+  const tags = await resolveWorkflowTags(ctx, plan.items.map((item) => item.projectId), parsed.tags, filter);
+  if (tags.userErrors.length > 0) return refused(tags.userErrors);
+  const outcome = await applyTags(ctx, plan.items, tags.byProject, dryRun);
+  if (outcome.userErrors.length > 0) return refused(outcome.userErrors, outcome.writeCalls);
+  return { groups: plan.groups, summary: plan.summary, dryRun, writeCalls: outcome.writeCalls, userErrors: [] };
+}
+
+type AutomationPayload = ResolversParentTypes['RunAssignmentAutomationPayload'];
+
+/** One listing per rule status; rows that already carry their tag are reported, not rewritten. */
+async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignmentAutomationInput): Promise<AutomationPayload> {
+  const dryRun = input.dryRun ?? false;
+  const asOf = input.asOf ?? ctx.now();
+  const refused = (userErrors: UserError[], writeCalls = 0): AutomationPayload => ({
+    actions: [],
+    summary: [],
+    asOf,
+    dryRun,
+    writeCalls,
+    userErrors,
+  });
+  const scope = mutationFilter(input.filter);
+  const parsed = parseRules(toRuleSpecs(input.rules));
+  if (scope.userErrors.length + parsed.userErrors.length > 0) return refused([...scope.userErrors, ...parsed.userErrors]);
+
+  const matches: RuleMatch[] = [];
+  await readListings(
+    ctx,
+    statusesToRead(parsed.rules, scope.filter.status).map((status) => ({
+      filter: { ...scope.filter, status },
+      add: (rows: readonly WireAssignment[]) => {
+        for (const match of matchRules(rows, parsed.rules, asOf)) matches.push(match);
+      },
+    })),
+  );
+
+  const tags = await resolveWorkflowTags(ctx, matches.map((match) => match.row.project), parsed.tags, scope.filter);
+  if (tags.userErrors.length > 0) return refused(tags.userErrors);
+  const plan = planAutomation(matches, parsed.rules, tags.byProject);
+  const outcome = await applyTags(ctx, plan.items, tags.byProject, dryRun);
+  if (outcome.userErrors.length > 0) return refused(outcome.userErrors, outcome.writeCalls);
+  return { actions: plan.actions, summary: plan.summary, asOf, dryRun, writeCalls: outcome.writeCalls, userErrors: [] };
+}
+
+/** Rules in REST form; an unnamed rule is named after its GraphQL status and age ("PENDING older than 24 h"). */
+function toRuleSpecs(rules: readonly AutomationRuleInput[] | null | undefined): AutomationRule[] | null {
+  return (
+    rules?.map((rule) => ({
+      name: rule.name?.trim() || `${rule.status} older than ${rule.olderThanHours} h`,
+      status: STATUS_TO_WIRE[rule.status],
+      olderThanHours: rule.olderThanHours,
+      tagName: rule.tagName,
+    })) ?? null
+  );
+}
+
+/**
+ * Reads listings to the end, feeding each page to its consumer and dropping it.
+ * Listings run concurrently (the client caps calls in flight for the whole
+ * operation); once one fails, the others stop reading, since the answer is that
+ * error and never partial data.
+ */
+async function readListings(
+  ctx: GatewayContext,
+  listings: readonly { filter: WireAssignmentFilter; add: (rows: readonly WireAssignment[]) => void }[],
+): Promise<void> {
+  let failed = false;
+  await Promise.all(
+    listings.map(async ({ filter, add }) => {
+      try {
+        for await (const page of ctx.client.streamAssignments(filter)) {
+          if (failed) return;
+          add(page.results);
+        }
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }),
+  );
+}
+
+/** The mutation's filter for the upstream; a bad value is a user error (nothing is called), not a top-level error. */
+function mutationFilter(filter: AssignmentFilter | null | undefined): { filter: WireAssignmentFilter; userErrors: UserError[] } {
+  try {
+    return { filter: toWireFilter(filter, 'input.filter'), userErrors: [] };
+  } catch (error) {
+    if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'BAD_USER_INPUT') throw error;
+    const argument = String(error.extensions['argument'] ?? 'input.filter');
+    return { filter: {}, userErrors: [userError('INVALID', error.message, argument.split('.'))] };
+  }
+}
+
+/** Scored assignments through the request's loader (one batched `ids` read); unreadable ones keep their reason. */
+async function lookUpScored(ctx: GatewayContext, ids: readonly number[]): Promise<Map<number, ScoredLookup>> {
+  const loaded = await ctx.loaders.assignmentById.loadMany(ids);
+  return new Map(
+    ids.map((id, i): [number, ScoredLookup] => {
+      const result = loaded[i];
+      if (result instanceof UpstreamError && (result.code === 'NOT_FOUND' || result.code === 'FORBIDDEN')) return [id, result.code];
+      if (result instanceof Error || result === undefined) throw result ?? new Error(`Assignment ${id} missing from the batch`);
+      return [id, result];
+    }),
+  );
+}
+
+/**
+ * Which candidates the upstream's `search` matches. Search semantics are the
+ * backend's, so the gateway asks rather than re-implementing them: with the `ids`
+ * filter, one page per chunk of candidates; without it, the search's own listing.
+ */
+async function idsMatchingSearch(
+  ctx: GatewayContext,
+  filter: WireAssignmentFilter,
+  candidates: readonly WireAssignment[],
+): Promise<Set<number>> {
+  const wanted = new Set(candidates.map((row) => row.id));
+  const matched = new Set<number>();
+  if (wanted.size === 0) return matched;
+  const keep = (rows: readonly WireAssignment[]) => {
+    for (const row of rows) if (wanted.has(row.id)) matched.add(row.id);
+  };
+  if (!ctx.config.upstream.idsFilter) {
+    await readListings(ctx, [{ filter, add: keep }]);
+    return matched;
+  }
+  // Chunks of a page keep each URL short, as getAssignmentsByIds does.
+  const ids = [...wanted];
+  const chunkSize = Math.min(ctx.config.upstream.pageSize, 1000);
+  const chunks = Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
+  const pages = await Promise.all(
+    chunks.map((chunk) => ctx.client.listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })),
+  );
+  for (const page of pages) keep(page.results);
+  return matched;
+}
+
+/**
+ * Resolves every tag name in every project involved (the filter's and those of the
+ * assignments to tag) before anything is written: an unknown name refuses the whole
+ * run, the preview included, so a preview never promises what the run would refuse.
+ */
+async function resolveWorkflowTags(
+  ctx: GatewayContext,
+  projectIds: Iterable<number>,
+  tags: readonly NamedTag[],
+  filter: WireAssignmentFilter,
+): Promise<{ byProject: Map<number, Map<string, TagModel>>; userErrors: UserError[] }> {
+  const projects = new Set(projectIds);
+  if (filter.project !== undefined) projects.add(filter.project);
+  return resolveNamedTags(ctx.loaders, projects, tags);
+}
+
+/** One `set_tags` call per (project, tag) chunk; none for a preview. */
+async function applyTags(
+  ctx: GatewayContext,
+  items: readonly TagAssignment[],
+  tags: ReadonlyMap<number, ReadonlyMap<string, TagModel>>,
+  dryRun: boolean,
+): Promise<{ writeCalls: number; userErrors: UserError[] }> {
+  const writes = planTagWrites(items, tags);
+  if (dryRun) return { writeCalls: 0, userErrors: [] };
+  return executeTagWrites(ctx.client, writes, { mode: 'add', notify: false });
+}

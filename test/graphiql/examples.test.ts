@@ -1,0 +1,39 @@
+import { parse, validate, type OperationDefinitionNode } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowExampleTabs } from '../../src/graphiql/workflow-examples.ts';
+import { buildSchema } from '../../src/graphql/schema.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+
+const WORKFLOW_FIELDS = ['assignmentQueue', 'applyQualityReview', 'assignmentAnalytics', 'tagAssignmentsByAssigneeTier', 'runAssignmentAutomation'];
+
+describe('workflowExampleTabs', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ assignments: 400 });
+  });
+  afterAll(() => stack.close());
+
+  const rootField = (query: string) => {
+    const operation = parse(query).definitions[0] as OperationDefinitionNode;
+    const selection = operation.selectionSet.selections[0]!;
+    return { operation: operation.operation, field: selection.kind === 'Field' ? selection.name.value : '' };
+  };
+
+  it('has one tab per workflow operation, each valid against the schema', () => {
+    expect(workflowExampleTabs.map((tab) => rootField(tab.query).field)).toEqual(WORKFLOW_FIELDS);
+    const schema = buildSchema();
+    for (const tab of workflowExampleTabs) expect(validate(schema, parse(tab.query)), tab.title).toEqual([]);
+  });
+
+  it('runs every tab against the embedded backend without errors, and the mutation tabs write nothing', async () => {
+    stack.backend.resetRequests();
+    for (const tab of workflowExampleTabs) {
+      const { operation, field } = rootField(tab.query);
+      const { body } = await stack.gql(tab.query, tab.variables ? (JSON.parse(tab.variables) as Record<string, unknown>) : undefined);
+      expect(body.errors, tab.title).toBeUndefined();
+      const payload = body.data![field];
+      if (operation === 'mutation') expect(payload, tab.title).toMatchObject({ dryRun: true, writeCalls: 0, userErrors: [] });
+    }
+    expect(stack.backend.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+});
