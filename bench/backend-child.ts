@@ -1,6 +1,7 @@
 /**
- * The embedded backend in its own process, so the benchmark's memory readings are
- * the gateway's alone. Prints one JSON line `{"url": ...}` once it listens.
+ * The embedded backend in its own process, so the benchmark's memory and CPU readings
+ * are each process's own. Prints one JSON line `{"url": ...}` once it listens; over
+ * IPC, answers `'stats'` with the number of requests it received so far.
  */
 import { createDevBackend } from '../src/dev-backend/server.ts';
 
@@ -12,4 +13,7 @@ const backend = await createDevBackend({
   recordRequests: false,
 });
 console.log(JSON.stringify({ url: backend.url }));
+process.on('message', (message) => {
+  if (message === 'stats') process.send?.({ received: backend.received });
+});
 process.once('SIGTERM', () => void backend.close().then(() => process.exit(0)));

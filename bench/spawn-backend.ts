@@ -2,12 +2,25 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+/** What bench/backend-child.ts reports over IPC. */
+export interface BackendStats {
+  /** Requests received since it started. */
+  received: number;
+}
+
+export interface SpawnedBackend {
+  url: string;
+  child: ChildProcess;
+  stats(): Promise<BackendStats>;
+  stop(): Promise<void>;
+}
+
 /** Starts bench/backend-child.ts and resolves with its URL once it listens. */
-export async function spawnBackend(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function spawnBackend(env: Record<string, string>): Promise<SpawnedBackend> {
   const script = fileURLToPath(new URL('./backend-child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -22,6 +35,15 @@ export async function spawnBackend(env: Record<string, string>): Promise<{ url: 
   return {
     url,
     child,
+    stats: () =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('backend did not report its stats within 10 s')), 10_000);
+        child.once('message', (message) => {
+          clearTimeout(timer);
+          resolve(message as BackendStats);
+        });
+        child.send('stats');
+      }),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

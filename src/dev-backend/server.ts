@@ -50,6 +50,8 @@ export interface DevBackend {
   /** Every request in arrival order, pushed as it starts. */
   readonly requests: RecordedRequest[];
   resetRequests(): void;
+  /** Requests received since start; counted even when `requests` is not recorded (benchmarks). */
+  readonly received: number;
   readonly inFlight: number;
   readonly peakInFlight: number;
   /** Restarts peak tracking from the current in-flight count. */
@@ -82,6 +84,7 @@ class DevBackendServer implements DevBackend {
   private address = '';
   private active = 0;
   private peak = 0;
+  private count = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -94,6 +97,10 @@ class DevBackendServer implements DevBackend {
 
   get url(): string {
     return `http://${this.address}/`;
+  }
+
+  get received(): number {
+    return this.count;
   }
 
   get inFlight(): number {
@@ -159,6 +166,7 @@ class DevBackendServer implements DevBackend {
       if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
       this.requests.push(record);
     }
+    this.count++;
     this.active++;
     this.peak = Math.max(this.peak, this.active);
     response.once('close', () => this.active--);

@@ -1,0 +1,465 @@
+/**
+ * `npm run bench:overhead`: what one GraphQL operation costs in the gateway, next to
+ * the floor of its stack, on loopback and bounded in time. Processes, each its own:
+ *   - the embedded backend (BENCH_ASSIGNMENTS rows in one project, no added latency);
+ *   - the gateway (`src/server.ts`) in its production configuration, every default
+ *     plugin on, `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter);
+ *   - the floor (bench/floor/server.ts): bare graphql-yoga making the same REST calls;
+ *   - optionally more gateways with other settings (BENCH_VARIANTS, see below).
+ * autocannon (in this process) drives each query on each server in turn, alternating
+ * which goes first, for BENCH_ROUNDS rounds, then the equivalent REST reads straight
+ * from the backend. CPU figures come from each process's own CPU time over the run
+ * (/proc/<pid>/stat), upstream calls from the backend's request counter (over IPC).
+ *
+ * Env: BENCH_DURATION_S (10), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
+ * BENCH_ASSIGNMENTS (100000), BENCH_VARIANTS ("name:KEY=value,KEY=value;name2:...").
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnBackend, type SpawnedBackend } from './spawn-backend.ts';
+
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+const WARMUP_S = Number(process.env['BENCH_WARMUP_S'] ?? 3);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const ROWS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);
+const VARIANTS = parseVariants(process.env['BENCH_VARIANTS'] ?? '');
+const TOKEN = 'dev-admin-token';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** Targets of the issue (#11): gateway ≥ 1.0x the floor's req/s, ≤ 1.3x its CPU per upstream call, backend ≤ 3 ms per page. */
+const TARGET_THROUGHPUT_RATIO = 1.0;
+const TARGET_CPU_PER_CALL_RATIO = 1.3;
+const TARGET_BACKEND_MS_PER_PAGE = 3;
+
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
+}
+interface AutocannonResult {
+  requests: { total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+  duration: number;
+}
+type Autocannon = (options: { url: string; connections: number; duration: number; requests: AutocannonRequest[] }) => Promise<AutocannonResult>;
+const autocannon = require('autocannon') as Autocannon;
+
+interface Server {
+  name: string;
+  role: 'gateway' | 'floor';
+  url: string;
+  pid: number;
+}
+
+interface Row {
+  round: number;
+  query: string;
+  server: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  callsPerOp: number;
+  cpuPerOpUs: number;
+  cpuPerCallUs: number;
+  backendCpuPerOpUs: number;
+}
+
+/** A small seeded PRNG: every run of one query asks the same sequence of ids and offsets. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const FIELDS = 'id status priority assigneeId createdAt tags { id name }';
+const PAGE = 20;
+/** Connection pages are drawn from the first ones, as people page through lists. */
+const PAGES_DRAWN = Math.min(250, Math.floor(ROWS / PAGE));
+const cursor = (offset: number) => Buffer.from(`assignment-offset:${offset}`, 'utf8').toString('base64url');
+
+interface Query {
+  name: string;
+  label: string;
+  document: string;
+  variables: (random: () => number) => Record<string, unknown>;
+}
+
+const randomId = (random: () => number) => 1 + Math.floor(random() * ROWS);
+const QUERIES: Query[] = [
+  { name: 'hello', label: '`{ __typename }` (no upstream call)', document: '{ __typename }', variables: () => ({}) },
+  {
+    name: 'one',
+    label: '`assignment(id)` with tags',
+    document: `query One($id: ID!) { assignment(id: $id) { ${FIELDS} } }`,
+    variables: (random) => ({ id: String(randomId(random)) }),
+  },
+  {
+    name: 'page',
+    label: '`assignments(first: 20)` with tags',
+    document: `query Page($after: String) { assignments(first: ${PAGE}, after: $after) { nodes { ${FIELDS} } } }`,
+    variables: (random) => {
+      const page = Math.floor(random() * PAGES_DRAWN);
+      return { after: page === 0 ? null : cursor(page * PAGE - 1) };
+    },
+  },
+  {
+    name: 'byIds',
+    label: '`assignmentsByIds` (20 ids) with tags',
+    document: `query ByIds($ids: [ID!]!) { assignmentsByIds(ids: $ids) { ${FIELDS} } }`,
+    variables: (random) => {
+      const ids = new Set<string>();
+      while (ids.size < 20) ids.add(String(randomId(random)));
+      return { ids: [...ids] };
+    },
+  },
+];
+
+interface RestRead {
+  name: string;
+  label: string;
+  path: (random: () => number) => string;
+}
+
+/** CPU time (user + system) of a process so far, in µs. */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5), counted from the state (field 3) here.
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1_000_000;
+}
+
+function parseVariants(spec: string): { name: string; env: Record<string, string> }[] {
+  return spec
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const [name, settings = ''] = part.split(':', 2) as [string, string?];
+      const env = Object.fromEntries(settings.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+      return { name: name.trim(), env };
+    });
+}
+
+/** The versions the gateway's request path resolves to, printed so a run says what it measured. */
+function versions(): string {
+  const version = (name: string) => {
+    try {
+      return `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
+    } catch {
+      return `${name}@?`;
+    }
+  };
+  const names = ['graphql-yoga', 'graphql', '@whatwg-node/server', '@whatwg-node/fetch', '@whatwg-node/node-fetch', 'undici', 'node-fetch'];
+  return `node ${process.version}; ${names.map(version).join(', ')}`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-overhead-'));
+  const children: ChildProcess[] = [];
+  const runs = (QUERIES.length * (2 + VARIANTS.length) + 3) * ROUNDS + QUERIES.length * (2 + VARIANTS.length);
+  const budgetMs = (runs * (DURATION_S + 5) + 300) * 1000;
+  const stopAll = () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  const watchdog = setTimeout(() => {
+    console.error(`bench:overhead: still running after ${budgetMs / 1000} s; stopping`);
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(1);
+  }, budgetMs);
+  process.once('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  let backend: SpawnedBackend | undefined;
+  try {
+    console.log(`bench:overhead: ${versions()}`);
+    console.log(`bench:overhead: seeding ${ROWS} assignments in the embedded backend`);
+    backend = await spawnBackend({ BENCH_ASSIGNMENTS: String(ROWS), BENCH_LATENCY_MS: '0' });
+    children.push(backend.child);
+    if (new URL(backend.url).hostname !== '127.0.0.1') throw new Error(`backend not on loopback: ${backend.url}`);
+
+    const servers: Server[] = [];
+    const gatewayEnv = {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SYNAPSE_BACKEND_URL: backend.url,
+      SYNAPSE_IDS_FILTER: 'false',
+      // A per-caller response cache may come: this benchmark measures the work of an operation.
+      RESPONSE_CACHE_TTL_MS: '0',
+    };
+    for (const variant of [{ name: 'gateway', env: {} }, ...VARIANTS.map((v) => ({ ...v, name: `gateway (${v.name})` }))]) {
+      const log = join(dir, `${servers.length}.log`);
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, ...gatewayEnv, ...variant.env },
+        // One JSON line per operation, as in production, into a file.
+        stdio: ['ignore', openSync(log, 'w'), 'ignore'],
+      });
+      children.push(child);
+      const port = await listeningPort(child, log, 120_000);
+      servers.push({ name: variant.name, role: 'gateway', url: `http://127.0.0.1:${port}/graphql`, pid: child.pid! });
+    }
+    const floor = spawn(process.execPath, ['--import', 'tsx', 'bench/floor/server.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, FLOOR_BACKEND_URL: backend.url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(floor);
+    const floorUrl = (JSON.parse(await firstLine(floor, 60_000)) as { url: string }).url;
+    servers.push({ name: 'floor', role: 'floor', url: floorUrl, pid: floor.pid! });
+
+    const windowStart = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const listed = (await (await fetch(`${backend.url}sdk/assignments/?project=1&created_after=${windowStart}&page_size=100`, {
+      headers: { authorization: `Token ${TOKEN}` },
+    })).json()) as { count: number };
+    const listPages = Math.ceil(listed.count / 100);
+    const REST: RestRead[] = [
+      { name: 'one', label: 'REST `GET assignments/{id}/`', path: (random) => `/assignments/${randomId(random)}/` },
+      {
+        name: 'page',
+        label: 'REST list of 20',
+        path: (random) => `/sdk/assignments/?page=${1 + Math.floor(random() * PAGES_DRAWN)}&page_size=${PAGE}`,
+      },
+      {
+        name: 'list100',
+        label: `REST list of 100 (30-day window, ${listed.count} rows of ${ROWS})`,
+        path: (random) =>
+          `/sdk/assignments/?project=1&created_after=${encodeURIComponent(windowStart)}&page=${1 + Math.floor(random() * listPages)}&page_size=100`,
+      },
+    ];
+    const backendPid = backend.child.pid!;
+    const stats = backend.stats;
+
+    await checkAnswers(servers);
+
+    const graphqlRun = async (server: Server, query: Query, seconds: number) => {
+      const random = prng(0xbe4c4);
+      let failed = 0;
+      const body = (variables: Record<string, unknown>) => JSON.stringify({ query: query.document, variables });
+      return autocannon({
+        url: server.url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            path: new URL(server.url).pathname,
+            headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
+            setupRequest: (request) => ({ ...request, body: body(query.variables(random)) }),
+            onResponse: (status, text) => {
+              if (status === 200 && text.includes('"errors"')) failed++;
+            },
+          },
+        ],
+      }).then((result) => ({ result, failed }));
+    };
+
+    console.log(`bench:overhead: warming up ${WARMUP_S} s per query and server`);
+    for (const query of QUERIES) for (const server of servers) await graphqlRun(server, query, WARMUP_S);
+
+    /** Waits until the backend gets no more calls: operations cut at the end of a run still finish theirs. */
+    const settle = async () => {
+      let last = (await stats()).received;
+      for (let i = 0; i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const now = (await stats()).received;
+        if (now === last) return;
+        last = now;
+      }
+    };
+    const rows: Row[] = [];
+    const measure = async (round: number, query: string, server: string, pid: number, run: () => Promise<{ result: AutocannonResult; failed: number }>) => {
+      await settle();
+      const before = { cpu: cpuMicros(pid), backendCpu: cpuMicros(backendPid), calls: (await stats()).received };
+      const { result, failed } = await run();
+      const after = { cpu: cpuMicros(pid), backendCpu: cpuMicros(backendPid), calls: (await stats()).received };
+      const ops = result.requests.total;
+      const calls = after.calls - before.calls;
+      const row: Row = {
+        round,
+        query,
+        server,
+        reqPerSec: ops / result.duration,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        // autocannon's errors include its timeouts; GraphQL errors come inside 200 answers.
+        errors: result.errors + result.non2xx + failed,
+        callsPerOp: calls / ops,
+        cpuPerOpUs: (after.cpu - before.cpu) / ops,
+        cpuPerCallUs: calls > 0 ? (after.cpu - before.cpu) / calls : NaN,
+        backendCpuPerOpUs: (after.backendCpu - before.backendCpu) / ops,
+      };
+      rows.push(row);
+      console.log(`bench:overhead: round ${round}, ${query} on ${server}: ${Math.round(row.reqPerSec)} req/s`);
+    };
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 === 1 ? servers : [...servers].reverse();
+      for (const query of QUERIES) {
+        for (const server of order) await measure(round, query.name, server.name, server.pid, () => graphqlRun(server, query, DURATION_S));
+      }
+      for (const read of REST) {
+        await measure(round, read.name, 'REST', backendPid, async () => {
+          const random = prng(0xbe4c4);
+          let failed = 0;
+          const result = await autocannon({
+            url: backend!.url,
+            connections: CONNECTIONS,
+            duration: DURATION_S,
+            requests: [
+              {
+                method: 'GET',
+                path: '/',
+                headers: { authorization: `Token ${TOKEN}` },
+                setupRequest: (request) => ({ ...request, path: read.path(random) }),
+                onResponse: (status) => {
+                  if (status !== 200) failed++;
+                },
+              },
+            ],
+          });
+          // non2xx and `failed` count the same answers here.
+          return { result, failed: failed - result.non2xx };
+        });
+      }
+    }
+    report(rows, servers, REST);
+  } finally {
+    clearTimeout(watchdog);
+    stopAll();
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
+  const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+  console.log(`\nEvery run: ${CONNECTIONS} connections, ${DURATION_S} s, loopback, all processes on the same ${'2'} cores.\n`);
+  console.log('| round | query | server | req/s | p50 ms | p99 ms | errors | upstream calls/op | CPU µs/op | CPU µs/upstream call | backend CPU µs/op |');
+  console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    console.log(
+      `| ${row.round} | ${row.query} | ${row.server} | ${fmt(row.reqPerSec)} | ${row.p50} | ${row.p99} | ${row.errors} | ${fmt(row.callsPerOp, 2)} | ` +
+        `${fmt(row.cpuPerOpUs)} | ${fmt(row.cpuPerCallUs)} | ${fmt(row.backendCpuPerOpUs)} |`,
+    );
+  }
+  const mean = (query: string, server: string, key: keyof Row) => {
+    const values = rows.filter((row) => row.query === query && row.server === server).map((row) => row[key] as number);
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const restLabel = (name: string) => rest.find((read) => read.name === name);
+  console.log(`\nMeans over ${ROUNDS} rounds (ratios of means):\n`);
+  const gateways = servers.filter((server) => server.role === 'gateway').map((server) => server.name);
+  console.log(
+    '| query | server | req/s | ÷ floor req/s | REST req/s | ÷ REST | CPU µs/op | ÷ floor | CPU µs/upstream call | ÷ floor | upstream calls/op | errors |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const query of QUERIES) {
+    const floor = { rps: mean(query.name, 'floor', 'reqPerSec'), cpu: mean(query.name, 'floor', 'cpuPerOpUs'), call: mean(query.name, 'floor', 'cpuPerCallUs') };
+    const restRps = restLabel(query.name) ? mean(query.name, 'REST', 'reqPerSec') : NaN;
+    for (const name of [...gateways, 'floor']) {
+      const rps = mean(query.name, name, 'reqPerSec');
+      const cpu = mean(query.name, name, 'cpuPerOpUs');
+      const call = mean(query.name, name, 'cpuPerCallUs');
+      const errors = rows.filter((row) => row.query === query.name && row.server === name).reduce((n, row) => n + row.errors, 0);
+      console.log(
+        `| ${query.label} | ${name} | ${fmt(rps)} | ${fmt(rps / floor.rps, 2)}x | ${fmt(restRps)} | ${fmt(rps / restRps, 3)}x | ${fmt(cpu)} | ` +
+          `${fmt(cpu / floor.cpu, 2)}x | ${fmt(call)} | ${fmt(call / floor.call, 2)}x | ${fmt(mean(query.name, name, 'callsPerOp'), 2)} | ${errors} |`,
+      );
+    }
+  }
+  console.log('\n| REST read (straight from the backend) | req/s | p50 ms | p99 ms | backend CPU µs/request |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const read of rest) {
+    console.log(
+      `| ${read.label} | ${fmt(mean(read.name, 'REST', 'reqPerSec'))} | ${fmt(mean(read.name, 'REST', 'p50'), 1)} | ${fmt(mean(read.name, 'REST', 'p99'), 1)} | ${fmt(mean(read.name, 'REST', 'cpuPerOpUs'))} |`,
+    );
+  }
+
+  console.log('\nTargets:');
+  for (const query of QUERIES.filter((q) => q.name !== 'hello')) {
+    const ratio = mean(query.name, 'gateway', 'reqPerSec') / mean(query.name, 'floor', 'reqPerSec');
+    const callRatio = mean(query.name, 'gateway', 'cpuPerCallUs') / mean(query.name, 'floor', 'cpuPerCallUs');
+    console.log(
+      `  ${query.label}: req/s ${ratio.toFixed(2)}x the floor (target >= ${TARGET_THROUGHPUT_RATIO.toFixed(1)}x) ${ratio >= TARGET_THROUGHPUT_RATIO ? 'met' : 'MISSED'}; ` +
+        `CPU per upstream call ${callRatio.toFixed(2)}x the floor's (target <= ${TARGET_CPU_PER_CALL_RATIO}x) ${callRatio <= TARGET_CPU_PER_CALL_RATIO ? 'met' : 'MISSED'}`,
+    );
+  }
+  const pageMs = mean('list100', 'REST', 'cpuPerOpUs') / 1000;
+  console.log(
+    `  embedded backend: ${pageMs.toFixed(2)} ms CPU per 100-row page at ${ROWS} rows (target <= ${TARGET_BACKEND_MS_PER_PAGE} ms) ${pageMs <= TARGET_BACKEND_MS_PER_PAGE ? 'met' : 'MISSED'}`,
+  );
+  const errors = rows.reduce((n, row) => n + row.errors, 0);
+  if (errors > 0) console.log(`\n${errors} errors in total: figures of runs with errors are not comparable.`);
+}
+
+/** Fails fast if a server does not answer every query without errors. */
+async function checkAnswers(servers: Server[]): Promise<void> {
+  const random = prng(1);
+  for (const server of servers) {
+    for (const query of QUERIES) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: query.document, variables: query.variables(random) }),
+      });
+      const text = await response.text();
+      if (response.status !== 200 || text.includes('"errors"')) {
+        throw new Error(`${server.name} answered ${query.name} with ${response.status}: ${text.slice(0, 300)}`);
+      }
+    }
+  }
+}
+
+/** The port a gateway logged once listening (it runs with PORT=0). */
+async function listeningPort(child: ChildProcess, log: string, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${readFileSync(log, 'utf8').slice(0, 500)}`);
+    for (const line of readFileSync(log, 'utf8').split('\n')) {
+      if (!line.includes('GraphQL gateway listening')) continue;
+      return (JSON.parse(line) as { port: number }).port;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gateway did not listen within ${timeoutMs / 1000} s`);
+}
+
+function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`child did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n').find((l) => l.startsWith('{'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      resolve(line);
+    });
+  });
+}
+
+await main();
+process.exit(0);
