@@ -32,16 +32,20 @@ const EnvSchema = z.object({
   SYNAPSE_BACKEND_URL: z.url({ protocol: /^https?$/ }).optional(),
   FILE_URL_PREFIX: z.string().optional(),
   SYNAPSE_PAGE_SIZE: int(1, 1000).default(100),
+  SYNAPSE_STREAM_PAGE_SIZE: int(1, 1000).default(1000),
   SYNAPSE_CONCURRENCY: int(1, 64).default(8),
   SYNAPSE_TIMEOUT_MS: int(1, 600_000).default(15_000),
   SYNAPSE_RETRIES: int(0, 10).default(3),
   SYNAPSE_IDS_FILTER: boolish.optional(),
+  SYNAPSE_HTTP_CLIENT: z.enum(['undici', 'node-fetch']).default('undici'),
+  SYNAPSE_CONNECTIONS: int(1, 4096).default(64),
   DEV_BACKEND_HOST: z.string().min(1).default('127.0.0.1'),
   DEV_BACKEND_PORT: int(0, 65535).default(4010),
   DEV_BACKEND_DB: z.string().min(1).default('.data/dev-backend.sqlite'),
   DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000),
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
+  DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000),
   // --- abuse limits and exposure (security) ---
   GRAPHIQL_ENABLED: boolish.optional(),
   INTROSPECTION_ENABLED: boolish.optional(),
@@ -84,6 +88,8 @@ export interface DevBackendConfig {
   seedAssignments: number;
   latencyMs: number;
   failRate: number;
+  /** Largest `page_size` honoured; a larger one is capped silently, as DRF's `max_page_size`. */
+  maxPageSize: number;
 }
 
 /** Settings of the gateway's upstream client. */
@@ -91,12 +97,19 @@ export interface UpstreamConfig {
   /** Base URL ending in `/`; undefined means "start the embedded backend". */
   baseUrl: string | undefined;
   fileUrlPrefix: string | undefined;
+  /** `page_size` of connection pages and id chunks. */
   pageSize: number;
+  /** `page_size` asked by reads that walk a whole listing (workflows); the backend may honour less. */
+  streamPageSize: number;
   concurrency: number;
   timeoutMs: number;
   retries: number;
   /** Whether `GET sdk/assignments/?ids=1,2` is understood by the backend. */
   idsFilter: boolean;
+  /** The HTTP library of upstream calls (see src/upstream/transport.ts). */
+  httpClient: 'undici' | 'node-fetch';
+  /** Most connections (so calls at once) to the upstream for the whole process; more calls queue. */
+  connections: number;
 }
 
 /** Abuse limits and what the gateway shows the outside (see src/security/). */
@@ -166,10 +179,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: embedded ? undefined : withTrailingSlash(env.SYNAPSE_BACKEND_URL!),
       fileUrlPrefix: env.FILE_URL_PREFIX,
       pageSize: env.SYNAPSE_PAGE_SIZE,
+      streamPageSize: env.SYNAPSE_STREAM_PAGE_SIZE,
       concurrency: env.SYNAPSE_CONCURRENCY,
       timeoutMs: env.SYNAPSE_TIMEOUT_MS,
       retries: env.SYNAPSE_RETRIES,
       idsFilter: env.SYNAPSE_IDS_FILTER ?? embedded,
+      httpClient: env.SYNAPSE_HTTP_CLIENT,
+      connections: env.SYNAPSE_CONNECTIONS,
     },
     devBackend: {
       host: env.DEV_BACKEND_HOST,
@@ -178,6 +194,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       seedAssignments: env.DEV_BACKEND_SEED_ASSIGNMENTS,
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
+      maxPageSize: env.DEV_BACKEND_MAX_PAGE_SIZE,
     },
     // --- security values ---
     security: securityFromEnv(env),

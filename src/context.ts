@@ -1,10 +1,10 @@
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { Config } from './config.ts';
+import type { Config, UpstreamConfig } from './config.ts';
 import { unauthenticatedError } from './graphql/errors.ts';
 import { createLoaders, type Loaders } from './graphql/loaders/create-loaders.ts';
 import { SynapseClient, UpstreamStats, type CallGate, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
-import type { FetchFn } from './upstream/transport.ts';
+import type { Transport } from './upstream/transport.ts';
 
 /** Everything one GraphQL request needs; built fresh for each request, shared with none. */
 export interface GatewayContext extends YogaInitialContext {
@@ -26,11 +26,23 @@ export interface GatewayContext extends YogaInitialContext {
 /** Long-lived collaborators shared by all requests: none of them holds caller data. */
 export interface ContextDeps {
   config: Config & { upstream: { baseUrl: string } };
-  fetch?: FetchFn;
+  transport: Transport;
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
   now?: () => Date;
+}
+
+const clientConfigs = new WeakMap<UpstreamConfig, UpstreamConfig & { baseUrl: string }>();
+
+/** The client's settings, made once per gateway: relative file URLs get the backend's origin unless FILE_URL_PREFIX says otherwise. */
+function clientConfig(upstream: UpstreamConfig & { baseUrl: string }): UpstreamConfig & { baseUrl: string } {
+  let config = clientConfigs.get(upstream);
+  if (!config) {
+    config = { ...upstream, fileUrlPrefix: upstream.fileUrlPrefix ?? new URL(upstream.baseUrl).origin };
+    clientConfigs.set(upstream, config);
+  }
+  return config;
 }
 
 const TOKEN = /^(?:Token|Bearer)\s+([^\s,]{1,512})$/i;
@@ -63,13 +75,12 @@ export function createContext(
   request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal; deadlineAt?: number },
 ): GatewayContext {
   const credentials = readCredentials(initial.request.headers);
-  const fileUrlPrefix = deps.config.upstream.fileUrlPrefix ?? new URL(deps.config.upstream.baseUrl).origin;
   const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
   const client = new SynapseClient({
-    config: { ...deps.config.upstream, fileUrlPrefix },
+    config: clientConfig(deps.config.upstream),
     credentials: credentials ?? { token: '' },
+    transport: deps.transport,
     stats: request.stats,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),
     ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),

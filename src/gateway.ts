@@ -13,12 +13,13 @@ import { buildSchema } from './graphql/schema.ts';
 import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
-import type { FetchFn } from './upstream/transport.ts';
+import { createTransport, type FetchFn } from './upstream/transport.ts';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
 /** Collaborators a test or the server can inject. */
 export interface GatewayDeps {
+  /** Replaces the SYNAPSE_HTTP_CLIENT transport (tests wrap or fake the upstream with it). */
   fetch?: FetchFn;
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
@@ -51,9 +52,17 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     processMetrics: deps.processMetrics,
   });
   const onUpstreamCall = deps.onUpstreamCall;
+  const { upstream } = config;
+  const transport = createTransport({
+    httpClient: upstream.httpClient,
+    connections: upstream.connections,
+    timeoutMs: upstream.timeoutMs,
+    fetch: deps.fetch,
+  });
   const contextDeps: ContextDeps = {
     config,
     ...deps,
+    transport,
     retryPolicy: deps.retryPolicy ?? reliability.retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall
@@ -91,6 +100,8 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       useRequireCredentials(),
       reliability.deadlines.plugin(),
       ...observability.plugins,
+      // `gateway.dispose()` closes the upstream connections.
+      { onDispose: () => transport.close() },
     ],
   });
 }

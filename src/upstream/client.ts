@@ -3,7 +3,7 @@ import type { UpstreamConfig } from '../config.ts';
 import { UpstreamError, errorFromResponse, unavailableError } from './errors.ts';
 import { rewriteFiles } from './files.ts';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
-import { keepAliveFetch, type FetchFn } from './transport.ts';
+import { isCallTimeout, type Transport } from './transport.ts';
 import {
   ROUTES,
   routePath,
@@ -67,7 +67,8 @@ export interface CallGate {
 export interface SynapseClientOptions {
   config: UpstreamConfig & { baseUrl: string };
   credentials: Credentials;
-  fetch?: FetchFn;
+  /** The HTTP library behind the client (shared by every client of a gateway). */
+  transport: Transport;
   /** Aborts every call of this client: the operation's deadline or the client going away. */
   signal?: AbortSignal;
   /** `performance.now()` at which the operation's deadline passes: no retry is planned beyond it. */
@@ -104,8 +105,13 @@ export type AssignmentResult = WireAssignment | UpstreamError;
 export class SynapseClient {
   readonly stats: UpstreamStats;
   private readonly config: UpstreamConfig & { baseUrl: string };
-  private readonly credentials: Credentials;
-  private readonly fetchFn: FetchFn;
+  private readonly transport: Transport;
+  private readonly origin: string;
+  /** The base URL's path (ends in `/`): every route is relative to it. */
+  private readonly basePath: string;
+  /** The caller's headers, built once: every call of this client sends them. */
+  private readonly getHeaders: Record<string, string>;
+  private readonly postHeaders: Record<string, string>;
   private readonly signal: AbortSignal | undefined;
   private readonly deadlineAt: number;
   private readonly retryPolicy: RetryPolicy;
@@ -116,8 +122,13 @@ export class SynapseClient {
 
   constructor(options: SynapseClientOptions) {
     this.config = options.config;
-    this.credentials = options.credentials;
-    this.fetchFn = options.fetch ?? keepAliveFetch;
+    this.transport = options.transport;
+    const base = new URL(options.config.baseUrl);
+    this.origin = base.origin;
+    this.basePath = base.pathname;
+    this.getHeaders = { accept: 'application/json', authorization: `Token ${options.credentials.token}` };
+    if (options.credentials.tenant) this.getHeaders['synapse-tenant'] = options.credentials.tenant;
+    this.postHeaders = { ...this.getHeaders, 'content-type': 'application/json' };
     this.signal = options.signal;
     this.deadlineAt = options.deadlineAt ?? Number.POSITIVE_INFINITY;
     this.stats = options.stats ?? new UpstreamStats();
@@ -293,38 +304,27 @@ export class SynapseClient {
     // An UpstreamError like any other cancellation, not the raw abort reason (which would mask as INTERNAL_SERVER_ERROR).
     if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason, false);
     this.gate?.assertCanCall();
-    // One controller and one timer per call, both released as soon as the call ends:
-    // AbortSignal.timeout would keep its timer (and the signal) alive for the full
-    // timeout after every call, and AbortSignal.any is slow on Node 20.
-    const call = new AbortController();
-    const timer = setTimeout(() => call.abort(CALL_TIMED_OUT), this.config.timeoutMs);
-    const operation = this.signal;
-    const onOperationAbort = () => call.abort(operation?.reason);
-    operation?.addEventListener('abort', onOperationAbort, { once: true });
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      Authorization: `Token ${this.credentials.token}`,
-    };
-    if (this.credentials.tenant) headers['Synapse-Tenant'] = this.credentials.tenant;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
     const started = performance.now();
     let status: number | null = null;
     this.stats.requests++;
     this.stats.begin();
     try {
-      const response = await this.fetchFn(this.config.baseUrl + path, {
+      // The operation's signal goes to the transport as is; the per-call timeout is the transport's.
+      const response = await this.transport.request({
         method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: call.signal,
+        origin: this.origin,
+        path: this.basePath + path,
+        headers: body === undefined ? this.getHeaders : this.postHeaders,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.signal,
+        timeoutMs: this.config.timeoutMs,
       });
       status = response.status;
-      const text = await response.text();
-      if (status < 200 || status >= 300) throw errorFromResponse(status, text, response.headers.get('retry-after'));
+      if (status < 200 || status >= 300) throw errorFromResponse(status, response.text, response.retryAfter);
       this.gate?.recordSuccess();
-      return JSON.parse(text) as T;
+      return JSON.parse(response.text) as T;
     } catch (error) {
-      const mapped = toUpstreamError(error, call.signal.reason === CALL_TIMED_OUT, this.signal);
+      const mapped = toUpstreamError(error, this.signal);
       // Only "no answer" and 5xx say the upstream is unwell; a 4xx (429 included) is an
       // answer from a live upstream. A call cancelled by its operation says nothing.
       const unwell = mapped.code === 'UPSTREAM_UNAVAILABLE' && (mapped.status === null || mapped.status >= 500);
@@ -332,8 +332,6 @@ export class SynapseClient {
       else if (!unwell && mapped.status !== null) this.gate?.recordSuccess();
       throw mapped;
     } finally {
-      clearTimeout(timer);
-      operation?.removeEventListener('abort', onOperationAbort);
       this.stats.end();
       this.onCall?.({ method, route, status, ms: performance.now() - started, attempt });
     }
@@ -350,13 +348,10 @@ function isConnectionError(cause: unknown): boolean {
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
-/** Abort reason of a call that ran out of time; one shared value, since each DOMException captures a stack. */
-const CALL_TIMED_OUT = new DOMException('upstream call timed out', 'TimeoutError');
-
-function toUpstreamError(error: unknown, timedOut: boolean, operation: AbortSignal | undefined): UpstreamError {
+function toUpstreamError(error: unknown, operation: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (operation?.aborted) return unavailableError(abortReason(operation), error);
-  if (timedOut) return unavailableError('upstream timeout', error);
+  if (isCallTimeout(error)) return unavailableError('upstream timeout', error);
   if (error instanceof SyntaxError) return unavailableError('invalid upstream response', error);
   return unavailableError('connection failed', error);
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Loaders } from '../../src/graphql/loaders/create-loaders.ts';
 import type { TagModel } from '../../src/graphql/models.ts';
 import { executeTagWrites, resolveNamedTags } from '../../src/graphql/resolvers/tag-writes.ts';
-import { SynapseClient, type CallGate } from '../../src/upstream/client.ts';
+import type { CallGate } from '../../src/upstream/client.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import type { TagWrite } from '../../src/workflows/write-plan.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
@@ -75,11 +75,7 @@ describe('executeTagWrites: what a failed write leaves behind is always reported
       recordFailure() {},
     };
     server.script(OK);
-    const client = new SynapseClient({
-      config: { baseUrl: server.url, fileUrlPrefix: undefined, pageSize: 100, concurrency: 8, timeoutMs: 2000, retries: 3, idsFilter: true },
-      credentials: { token: 'dev-admin-token' },
-      gate,
-    });
+    const client = testClient(server.url, { gate });
     const { extensions } = await failure(executeTagWrites(client, WRITES, { mode: 'add', notify: false }));
     expect(extensions).toMatchObject({ appliedAssignmentIds: [1, 2], notAppliedAssignmentIds: [3, 4, 5], unknownOutcomeAssignmentIds: [] });
     expect(server.requests).toHaveLength(1);

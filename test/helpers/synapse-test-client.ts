@@ -1,6 +1,7 @@
 import type { UpstreamConfig } from '../../src/config.ts';
-import { SynapseClient, type Credentials, type SynapseClientOptions } from '../../src/upstream/client.ts';
+import { SynapseClient, type CallGate, type Credentials, type SynapseClientOptions } from '../../src/upstream/client.ts';
 import { RetryBudget, type RetryPolicy } from '../../src/upstream/retry.ts';
+import { createTransport, type Transport } from '../../src/upstream/transport.ts';
 import type { WireAssignment } from '../../src/contract/index.ts';
 
 /** A minimal valid assignment row, for crafted upstream answers. */
@@ -18,11 +19,30 @@ export const SAMPLE_ASSIGNMENT: WireAssignment = {
   tags: [],
 };
 
+/** Both transports of SYNAPSE_HTTP_CLIENT: client suites run once over each. */
+export const TRANSPORTS = ['undici', 'node-fetch'] as const satisfies readonly UpstreamConfig['httpClient'][];
+export type TransportKind = (typeof TRANSPORTS)[number];
+
+const transports = new Map<TransportKind, Transport>();
+
+/** One transport of each kind per test file, its connections reused from test to test as in a gateway. */
+export function testTransport(kind: TransportKind = 'undici'): Transport {
+  let transport = transports.get(kind);
+  if (!transport) {
+    transport = createTransport({ httpClient: kind, connections: 64, timeoutMs: 60_000 });
+    transports.set(kind, transport);
+  }
+  return transport;
+}
+
 export interface TestClientOptions {
   config?: Partial<UpstreamConfig>;
   credentials?: Credentials;
   retryPolicy?: Partial<RetryPolicy>;
   signal?: AbortSignal;
+  gate?: CallGate;
+  /** Default undici, the gateway's default. */
+  transport?: TransportKind;
 }
 
 /**
@@ -34,9 +54,12 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
   const config: UpstreamConfig & { baseUrl: string } = {
     fileUrlPrefix: undefined,
     pageSize: 100,
+    streamPageSize: 1000,
     concurrency: 8,
     timeoutMs: 2000,
     idsFilter: true,
+    httpClient: options.transport ?? 'undici',
+    connections: 64,
     ...options.config,
     retries,
     baseUrl,
@@ -52,8 +75,10 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
   const clientOptions: SynapseClientOptions = {
     config,
     credentials: options.credentials ?? { token: 'dev-admin-token' },
+    transport: testTransport(config.httpClient),
     retryPolicy,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
   };
   return new SynapseClient(clientOptions);
 }

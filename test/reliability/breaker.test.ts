@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, type BreakerOptions } from '../../src/reliability/breaker.ts';
-import { SynapseClient } from '../../src/upstream/client.ts';
+import type { SynapseClient } from '../../src/upstream/client.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import { RetryBudget } from '../../src/upstream/retry.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
+import { testClient } from '../helpers/synapse-test-client.ts';
 
 /** A breaker on a clock the test moves by hand. */
 function breakerAt(options: Partial<BreakerOptions> = {}) {
@@ -149,9 +150,8 @@ describe('what counts against the breaker (through the client)', () => {
 
   /** A client with no retries, gated by `breaker`. */
   function gatedClient(breaker: CircuitBreaker, signal?: AbortSignal): SynapseClient {
-    return new SynapseClient({
-      config: { baseUrl: server.url, fileUrlPrefix: undefined, pageSize: 100, concurrency: 8, timeoutMs: 5_000, retries: 0, idsFilter: true },
-      credentials: { token: 'dev-admin-token' },
+    return testClient(server.url, {
+      config: { timeoutMs: 5_000 },
       ...(signal ? { signal } : {}),
       retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, budget: new RetryBudget(0, 0) },
       gate: breaker,
