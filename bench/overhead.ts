@@ -185,7 +185,8 @@ async function main(): Promise<void> {
   const runs = (QUERIES.length * (2 + VARIANTS.length) + 3) * ROUNDS + QUERIES.length * (2 + VARIANTS.length);
   const budgetMs = (runs * (DURATION_S + 5) + 300) * 1000;
   const stopAll = () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    // Servers first: a backend gone before them would make them log errors.
+    for (const child of [...children].reverse()) if (child.exitCode === null) child.kill('SIGTERM');
   };
   const watchdog = setTimeout(() => {
     console.error(`bench:overhead: still running after ${budgetMs / 1000} s; stopping`);
@@ -219,11 +220,11 @@ async function main(): Promise<void> {
       const child = spawn(process.execPath, [...NODE_FLAGS, 'src/server.ts'], {
         cwd: ROOT,
         env: { ...process.env, ...gatewayEnv, ...variant.env },
-        // One JSON line per operation, as in production, into a file.
-        stdio: ['ignore', openSync(log, 'w'), 'ignore'],
+        // One JSON line per operation, as in production, into a file; the banner with the port on stderr.
+        stdio: ['ignore', openSync(log, 'w'), openSync(`${log}.err`, 'w')],
       });
       children.push(child);
-      const port = await listeningPort(child, log, 120_000);
+      const port = await listeningPort(child, `${log}.err`, 120_000);
       servers.push({ name: variant.name, role: 'gateway', url: `http://127.0.0.1:${port}/graphql`, pid: child.pid! });
     }
     const floor = spawn(process.execPath, [...NODE_FLAGS, 'bench/floor/server.ts'], {
@@ -438,15 +439,14 @@ async function checkAnswers(servers: Server[]): Promise<void> {
   }
 }
 
-/** The port a gateway logged once listening (it runs with PORT=0). */
-async function listeningPort(child: ChildProcess, log: string, timeoutMs: number): Promise<number> {
+/** The port of a gateway (it runs with PORT=0), from the banner it prints on stderr once listening. */
+async function listeningPort(child: ChildProcess, stderr: string, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${readFileSync(log, 'utf8').slice(0, 500)}`);
-    for (const line of readFileSync(log, 'utf8').split('\n')) {
-      if (!line.includes('GraphQL gateway listening')) continue;
-      return (JSON.parse(line) as { port: number }).port;
-    }
+    const text = readFileSync(stderr, 'utf8');
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${text.slice(0, 500)}`);
+    const match = /GraphQL gateway and GraphiQL: http:\/\/[^:/]+:(\d+)\//.exec(text);
+    if (match) return Number(match[1]);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`gateway did not listen within ${timeoutMs / 1000} s`);

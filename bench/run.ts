@@ -4,13 +4,14 @@
  * the gateway runs in this process, so RSS readings are the gateway's.
  *
  * Prints: analytics through the gateway vs. the SDK's sequential `next` walk vs. a
- * bare concurrent page fetch with the same concurrency; peak RSS growth during
+ * bare concurrent page fetch with the same concurrency, at the SDK's page size on
+ * both sides and at the gateway's default stream page size; peak RSS growth during
  * analytics; upstream calls of the batching cases and of automation.
  */
 import pLimit from 'p-limit';
+import { Pool } from 'undici';
 import { loadConfig } from '../src/config.ts';
 import { createGateway } from '../src/gateway.ts';
-import { keepAliveFetch } from '../src/upstream/transport.ts';
 import type { WireAssignment, WirePage } from '../src/contract/index.ts';
 import { spawnBackend } from './spawn-backend.ts';
 
@@ -27,11 +28,21 @@ const base = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', OPERATION
 const { concurrency } = base.upstream;
 /** The SDK's page size (contract: SDK default 100). */
 const SDK_PAGE_SIZE = 100;
-/** Page sizes the gateway is measured with: the default, and the backend's maximum. */
-const PAGE_SIZES = [base.upstream.pageSize, 1000];
-const makeGateway = (pageSize: number) =>
-  createGateway({ ...base, upstream: { ...base.upstream, baseUrl: backend.url, idsFilter: true, pageSize } });
-let gateway = makeGateway(base.upstream.pageSize);
+/**
+ * Page sizes of the streamed reads: the SDK's 100 on both sides (apples to apples),
+ * and the gateway's default SYNAPSE_STREAM_PAGE_SIZE with the bare fetch at the same.
+ */
+const PAGE_SIZES = [SDK_PAGE_SIZE, base.upstream.streamPageSize];
+const makeGateway = (streamPageSize: number) =>
+  createGateway({ ...base, upstream: { ...base.upstream, baseUrl: backend.url, idsFilter: true, streamPageSize } });
+let gateway = makeGateway(base.upstream.streamPageSize);
+/** Replaces the gateway, closing the old one's upstream connections. */
+async function useGateway(streamPageSize: number): Promise<void> {
+  await gateway.dispose();
+  gateway = makeGateway(streamPageSize);
+}
+/** The bare readers' HTTP client: the gateway's default one, undici's Pool. */
+const pool = new Pool(new URL(backend.url).origin, { connections: base.upstream.connections });
 const asOf = new Date();
 const createdAfter = new Date(asOf.getTime() - DAYS * 86_400_000).toISOString();
 
@@ -47,8 +58,9 @@ async function gql(query: string, variables: Record<string, unknown> = {}) {
 }
 
 async function getPage(url: string): Promise<WirePage<WireAssignment>> {
-  const response = await keepAliveFetch(url, { method: 'GET', headers: { Authorization: `Token ${TOKEN}` } });
-  return JSON.parse(await response.text()) as WirePage<WireAssignment>;
+  const { pathname, search } = new URL(url);
+  const response = await pool.request({ method: 'GET', path: pathname + search, headers: { authorization: `Token ${TOKEN}` } });
+  return (await response.body.json()) as WirePage<WireAssignment>;
 }
 
 /** The SDK's pattern: list_all walks `next` one page after another, then aggregates. */
@@ -110,7 +122,7 @@ interface Measured {
 
 /** Median times of analytics through the gateway and of the bare fetch at one page size. */
 async function measure(pageSize: number): Promise<Measured> {
-  gateway = makeGateway(pageSize);
+  await useGateway(pageSize);
   await gql(ANALYTICS, { asOf: asOf.toISOString() }); // warm-up: connections, JIT
   const gatewayRuns: number[] = [];
   const bareRuns: number[] = [];
@@ -150,17 +162,19 @@ for (const r of results) {
   console.log(`| bare concurrent page fetch | ${r.pageSize} | ${r.bareMs.toFixed(0)} | ${Math.ceil(r.total / r.pageSize)} | ${(sdk.ms / r.bareMs).toFixed(2)}x | 1.00x |`);
   console.log(`| gateway assignmentAnalytics | ${r.pageSize} | ${r.gatewayMs.toFixed(0)} | ${r.requests} | ${(sdk.ms / r.gatewayMs).toFixed(2)}x | ${(r.gatewayMs / r.bareMs).toFixed(2)}x |`);
 }
-console.log('\nTargets (gateway >= 8x faster than the walk, <= 1.3x the bare fetch, RSS growth <= 150 MB):');
+console.log('\nTargets at the SDK page size on both sides (gateway >= 6x faster than the walk, <= 1.2x the bare fetch, RSS growth <= 150 MB);');
+console.log(`the gateway's default stream page size (${base.upstream.streamPageSize}) is shown against the same thresholds:`);
 for (const r of results) {
   const speedup = sdk.ms / r.gatewayMs;
   const overhead = r.gatewayMs / r.bareMs;
+  const label = r.pageSize === SDK_PAGE_SIZE ? `page size ${r.pageSize} (target)` : `page size ${r.pageSize} (gateway default)`;
   console.log(
-    `  page size ${r.pageSize}: ${speedup.toFixed(2)}x ${speedup >= 8 ? 'met' : 'MISSED'}; ${overhead.toFixed(2)}x ${overhead <= 1.3 ? 'met' : 'MISSED'}; ` +
+    `  ${label}: ${speedup.toFixed(2)}x ${speedup >= 6 ? 'met' : 'MISSED'}; ${overhead.toFixed(2)}x ${overhead <= 1.2 ? 'met' : 'MISSED'}; ` +
       `peak RSS growth ${r.peakGrowthMb.toFixed(1)} MB ${r.peakGrowthMb <= 150 ? 'met' : 'MISSED'}`,
   );
 }
 console.log(`  (with page size ${SDK_PAGE_SIZE} on both sides, concurrency ${concurrency} bounds the speedup at ${concurrency}x: the walk waits one latency per page, the stream ${concurrency} pages per latency)\n`);
-gateway = makeGateway(base.upstream.pageSize);
+await useGateway(base.upstream.streamPageSize);
 
 // Upstream calls of the batching cases and of automation.
 const list = await gql('{ assignments(filter: {project: 1}, first: 100) { nodes { id tags { id name } } } }');
@@ -188,5 +202,7 @@ console.log(`| automation run | ${reads(real.value)} | ${real.value.data.runAssi
 console.log(`| automation second run, same asOf | ${reads(again)} | ${again.data.runAssignmentAutomation.writeCalls} | |`);
 console.log(`\n(The SDK's example makes one set_tags call per matching assignment: ${matched} writes.)`);
 
+await gateway.dispose();
 await backend.stop();
+await pool.close();
 process.exit(0);

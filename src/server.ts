@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       seed: { assignments: devBackend.seedAssignments },
       latencyMs: devBackend.latencyMs,
       failRate: devBackend.failRate,
+      maxPageSize: devBackend.maxPageSize,
       recordRequests: false,
     });
     baseUrl = backend.url;

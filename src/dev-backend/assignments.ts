@@ -1,15 +1,15 @@
-import type { WireAssignment, WirePage } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { FieldErrors, forbidden, notFound } from './errors.ts';
-import { paginate } from './pagination.ts';
+import { JsonText } from './http.ts';
+import { paginateJson } from './pagination.ts';
 import { parseAssignmentFilter, parseOrdering, parsePageSize } from './params.ts';
 
 /** `GET assignments/{id}/` */
-export function getAssignment(context: RequestContext): WireAssignment {
-  const assignment = context.store.getAssignment(context.pathId!);
+export function getAssignment(context: RequestContext): JsonText {
+  const assignment = context.store.getAssignmentJson(context.pathId!);
   if (!assignment) throw notFound();
   if (!context.principal.canRead(assignment.project)) throw forbidden();
-  return assignment;
+  return new JsonText(assignment.json);
 }
 
 /**
@@ -17,15 +17,13 @@ export function getAssignment(context: RequestContext): WireAssignment {
  * caller cannot see (403), then the page (404). Without a project filter a member
  * silently sees only rows of their projects, as a DRF queryset scoped to the user.
  */
-export function listAssignments(context: RequestContext): WirePage<WireAssignment> {
+export function listAssignments(context: RequestContext): JsonText {
   const errors = new FieldErrors();
   const filter = parseAssignmentFilter(context.query, errors);
   const ordering = parseOrdering(context.query.ordering, errors);
-  const pageSize = parsePageSize(context.query.page_size, errors);
+  const pageSize = parsePageSize(context.query.page_size, context.maxPageSize);
   errors.throwIfAny();
   if (filter.project !== undefined && !context.principal.canRead(filter.project)) throw forbidden();
-  const query = { filter, visibleProjects: context.principal.visibleProjects };
-  return paginate(context, pageSize, context.store.countAssignments(query), (slice) =>
-    context.store.listAssignments(query, ordering, slice),
-  );
+  const listing = context.store.assignmentListing({ filter, visibleProjects: context.principal.visibleProjects }, ordering);
+  return paginateJson(context, pageSize, listing.count, listing.page);
 }

@@ -12,6 +12,8 @@ export interface RequestContext {
   /** The integer captured from the path (`assignments/{id}/`, `projects/{id}/tags/`). */
   pathId: number | undefined;
   contentType: string | undefined;
+  /** DEV_BACKEND_MAX_PAGE_SIZE: the largest `page_size` honoured. */
+  maxPageSize: number;
   /** Raw body of a POST (already size-checked); undefined otherwise. */
   body: Buffer | undefined;
 }

@@ -18,13 +18,18 @@ export async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES)
   return size > limit ? payloadTooLarge() : Buffer.concat(chunks);
 }
 
+/** A body that already is JSON text: sent as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export function sendJson(
   response: ServerResponse,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  const payload = JSON.stringify(body);
+  const payload = body instanceof JsonText ? body.text : JSON.stringify(body);
   response.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json',

@@ -29,6 +29,7 @@ const backend = await createDevBackend({
   seed: { assignments: config.seedAssignments },
   latencyMs: config.latencyMs,
   failRate: config.failRate,
+  maxPageSize: config.maxPageSize,
   recordRequests: false,
 }).catch((error: unknown) => {
   // Port in use, unreadable database file...: one line, not a stack trace.

@@ -12,7 +12,6 @@ import { parseTimestamp } from './timestamps.ts';
 /** Query parameters, last value winning as with Django's `QueryDict.get`. */
 export type Query = Readonly<Record<string, string>>;
 
-export const MAX_PAGE_SIZE = 1000;
 const MAX_IDS = 1000;
 const ORDERING_FIELDS: ReadonlySet<string> = new Set(WIRE_ORDERING_FIELDS);
 
@@ -95,14 +94,16 @@ export function parseOrdering(raw: string | undefined, errors: FieldErrors): Wir
   return invalid.length > 0 ? ['id'] : (terms as WireOrdering[]);
 }
 
-export function parsePageSize(raw: string | undefined, errors: FieldErrors): number {
-  if (raw === undefined || raw === '') return DEFAULT_PAGE_SIZE;
-  const value = parseInteger(raw);
-  if (value === undefined) errors.add('page_size', INTEGER_REQUIRED);
-  else if (value < 1) errors.add('page_size', 'Ensure this value is greater than or equal to 1.');
-  else if (value > MAX_PAGE_SIZE) errors.add('page_size', `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`);
-  else return value;
-  return DEFAULT_PAGE_SIZE;
+/**
+ * `page_size` as DRF's PageNumberPagination reads it: never an error. Above `max`
+ * it is capped silently (`max_page_size`); a value that is not a positive integer
+ * gives the default page size. A client must trust the rows it got, not the size
+ * it asked for.
+ */
+export function parsePageSize(raw: string | undefined, max: number): number {
+  const value = raw === undefined ? undefined : parseInteger(raw.trim());
+  if (value === undefined || value < 1) return Math.min(DEFAULT_PAGE_SIZE, max);
+  return Math.min(value, max);
 }
 
 /** A DRF BooleanField in a query string; absent or empty means `fallback`. */

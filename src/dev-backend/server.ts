@@ -20,6 +20,8 @@ export interface DevBackendOptions {
   seed?: SeedOptions;
   latencyMs?: number;
   failRate?: number;
+  /** Largest `page_size` honoured (default 1000); a larger one is capped silently, as in DRF. */
+  maxPageSize?: number;
   /** Seed of the failure PRNG, so a fail-rate run is reproducible. Default 1. */
   failSeed?: number;
   /** Keep the `requests` log (tests count upstream calls with it). Default true; long-running servers turn it off. */
@@ -69,7 +71,7 @@ export async function createDevBackend(options: DevBackendOptions): Promise<DevB
       { latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0, hang: false },
       options.failSeed ?? 1,
     );
-    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true);
+    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true, options.maxPageSize ?? 1000);
     await backend.listen(options.host ?? '127.0.0.1', options.port ?? 0);
     return backend;
   } catch (error) {
@@ -91,6 +93,7 @@ class DevBackendServer implements DevBackend {
     readonly store: DevStore,
     private readonly faults: Faults,
     private readonly recording: boolean,
+    private readonly maxPageSize: number,
   ) {
     this.server = createServer((request, response) => void this.handle(request, response));
   }
@@ -211,6 +214,7 @@ class DevBackendServer implements DevBackend {
       query: parts.query,
       pathId: route.pathId,
       contentType: request.headers['content-type'],
+      maxPageSize: this.maxPageSize,
       body: parts.body,
     });
   }

@@ -54,6 +54,18 @@ export interface Slice {
   offset: number;
 }
 
+/** One assignment as the API answers it: its JSON text, and the project permission checks need. */
+export interface StoredAssignment {
+  project: number;
+  json: string;
+}
+
+/** A filtered, ordered listing: its count, and any slice of it as the rows' JSON texts. */
+export interface AssignmentListing {
+  count: number;
+  page(slice: Slice): string[];
+}
+
 export interface SetTagsOperation {
   assignmentIds: readonly number[];
   tagIds: readonly number[];
@@ -86,10 +98,22 @@ const SELECT_ASSIGNMENTS = `
   FROM assignments a
   WHERE a.id IN (SELECT value FROM json_each(?))`;
 
+/** Listings whose ordered ids are kept between requests, and how many ids they may hold in all. */
+const MAX_LISTINGS = 32;
+const MAX_LISTED_IDS = 2_000_000;
+/** Tokens whose user is kept; users never change while the backend runs. */
+const MAX_USERS = 1024;
+
 /**
  * The development backend's data, in SQLite. All calls are synchronous; since Node
  * runs one handler section at a time, a check followed by a write cannot interleave
  * with another request.
+ *
+ * Reads are built to cost little per page, so benchmarks measure the gateway and
+ * not this stand-in: rows are answered as the JSON text they are stored as (no
+ * parse/stringify round trip), and a listing's ordered ids are computed once and
+ * kept until the next write, so its count and every page (deep ones included) are
+ * slices instead of a count query and an OFFSET scan per page.
  */
 export class DevStore {
   /** Whether this open created and seeded the database (false: existing file reused). */
@@ -97,6 +121,10 @@ export class DevStore {
   private readonly db: Database.Database;
   /** Listing SQL varies with the filters given; each variant is prepared once. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** Ordered ids per listing (SQL and parameters), in least-recently-used order; emptied by every write. */
+  private readonly listings = new Map<string, number[]>();
+  private listedIds = 0;
+  private readonly users = new Map<string, DevUser>();
 
   /**
    * Opens (or creates) the database. A new one gets the schema and the seed in one
@@ -132,6 +160,8 @@ export class DevStore {
   }
 
   findUserByToken(token: string): DevUser | undefined {
+    const known = this.users.get(token);
+    if (known) return known;
     const user = this.prepare('SELECT id, name, is_admin FROM users WHERE token = ?').get(token) as
       | { id: number; name: string; is_admin: number }
       | undefined;
@@ -140,37 +170,84 @@ export class DevStore {
       project_id: number;
       role: ProjectRole;
     }[];
-    return {
+    const found: DevUser = {
       id: user.id,
       name: user.name,
       isAdmin: user.is_admin === 1,
       projects: new Map(memberships.map((m) => [m.project_id, m.role])),
     };
+    if (this.users.size >= MAX_USERS) this.users.clear();
+    this.users.set(token, found);
+    return found;
+  }
+
+  /** `GET assignments/{id}/`'s answer. */
+  getAssignmentJson(id: number): StoredAssignment | undefined {
+    const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
+    return row && { project: row.project_id, json: rowJson(row) };
   }
 
   getAssignment(id: number): WireAssignment | undefined {
-    const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
-    return row && toWire(row);
-  }
-
-  countAssignments(query: AssignmentQuery): number {
-    const { where, params } = whereClause(query);
-    return this.prepare(`SELECT count(*) FROM assignments ${where}`).pluck().get(params) as number;
+    const stored = this.getAssignmentJson(id);
+    return stored && (JSON.parse(stored.json) as WireAssignment);
   }
 
   /**
-   * One page. Ids are paged first (index-only where possible), then only that page's
-   * rows are read with their tags: sorting never carries JSON text or tag lookups.
+   * A listing. Its ordered ids come from one index-only query, kept until the next
+   * write (or until other listings push it out); then only a page's rows are read,
+   * with their tags. A listing too long to keep is counted and paged with OFFSET.
    * Ties are broken by id in the direction of the first ordering term.
    */
-  listAssignments(query: AssignmentQuery, ordering: readonly WireOrdering[], slice: Slice): WireAssignment[] {
+  assignmentListing(query: AssignmentQuery, ordering: readonly WireOrdering[]): AssignmentListing {
     const { where, params } = whereClause(query);
-    const ids = this.prepare(`SELECT id FROM assignments ${where} ${orderBy(ordering)} LIMIT @limit OFFSET @offset`)
-      .pluck()
-      .all({ ...params, ...slice }) as number[];
+    const sql = `SELECT id FROM assignments ${where} ${orderBy(ordering)}`;
+    const key = `${sql}\u0000${JSON.stringify(params)}`;
+    let ids = this.listings.get(key);
+    if (ids) {
+      // Most recently used last: Map order is the eviction order.
+      this.listings.delete(key);
+      this.listings.set(key, ids);
+    } else {
+      const count = this.prepare(`SELECT count(*) FROM assignments ${where}`).pluck().get(params) as number;
+      if (count > MAX_LISTED_IDS / 4) {
+        return {
+          count,
+          page: (slice) => this.rowsJson(this.prepare(`${sql} LIMIT @limit OFFSET @offset`).pluck().all({ ...params, ...slice }) as number[]),
+        };
+      }
+      ids = this.prepare(sql).pluck().all(params) as number[];
+      this.keepListing(key, ids);
+    }
+    const listed = ids;
+    return { count: listed.length, page: (slice) => this.rowsJson(listed.slice(slice.offset, slice.offset + slice.limit)) };
+  }
+
+  countAssignments(query: AssignmentQuery): number {
+    return this.assignmentListing(query, ['id']).count;
+  }
+
+  listAssignments(query: AssignmentQuery, ordering: readonly WireOrdering[], slice: Slice): WireAssignment[] {
+    return this.assignmentListing(query, ordering)
+      .page(slice)
+      .map((json) => JSON.parse(json) as WireAssignment);
+  }
+
+  /** The rows of these ids, in this order, as JSON texts (ids are known to exist). */
+  private rowsJson(ids: readonly number[]): string[] {
+    if (ids.length === 0) return [];
     const rows = this.prepare(SELECT_ASSIGNMENTS).all(JSON.stringify(ids)) as AssignmentRow[];
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => toWire(byId.get(id)!));
+    return ids.map((id) => rowJson(byId.get(id)!));
+  }
+
+  private keepListing(key: string, ids: number[]): void {
+    this.listings.set(key, ids);
+    this.listedIds += ids.length;
+    for (const [oldKey, old] of this.listings) {
+      if (this.listings.size <= MAX_LISTINGS && this.listedIds <= MAX_LISTED_IDS) break;
+      this.listings.delete(oldKey);
+      this.listedIds -= old.length;
+    }
   }
 
   /** Refs of those ids that exist, in id order. */
@@ -209,6 +286,9 @@ export class DevStore {
    * per distinct assignee. Returns how many notifications were recorded.
    */
   setTags(operation: SetTagsOperation): number {
+    // Tags and updated_at change: every kept listing may be stale.
+    this.listings.clear();
+    this.listedIds = 0;
     return this.db.transaction(() => {
       const params = { ids: JSON.stringify(operation.assignmentIds), tags: JSON.stringify(operation.tagIds) };
       if (operation.action === 'replace') {
@@ -302,18 +382,15 @@ function orderBy(ordering: readonly WireOrdering[]): string {
   return `ORDER BY ${terms.map((t) => `${t.column} ${t.descending ? 'DESC' : 'ASC'}`).join(', ')}`;
 }
 
-function toWire(row: AssignmentRow): WireAssignment {
-  return {
-    id: row.id,
-    project: row.project_id,
-    status: row.status,
-    assignee: row.assignee_id,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-    files: JSON.parse(row.files) as WireAssignment['files'],
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    priority: row.priority,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    tags: JSON.parse(row.tags) as number[],
-  };
+/**
+ * The wire form of a row, written around its stored JSON text: `data`, `files` and
+ * `metadata` are stored as JSON.stringify wrote them and `tags` comes from
+ * json_group_array, so they are copied, not parsed and serialized again.
+ */
+function rowJson(row: AssignmentRow): string {
+  return (
+    `{"id":${row.id},"project":${row.project_id},"status":${JSON.stringify(row.status)},"assignee":${row.assignee_id ?? 'null'},` +
+    `"data":${row.data ?? 'null'},"files":${row.files},"metadata":${row.metadata},"priority":${row.priority ?? 'null'},` +
+    `"created_at":${JSON.stringify(row.created_at)},"updated_at":${JSON.stringify(row.updated_at)},"tags":${row.tags}}`
+  );
 }

@@ -156,20 +156,23 @@ export class SynapseClient {
   }
 
   /**
-   * Every page of a listing. The first page gives the count; the rest are fetched
-   * concurrently (at most SYNAPSE_CONCURRENCY in flight) and yielded as they arrive,
-   * so memory holds at most that many pages whatever the total. Any page that still
-   * fails after its retries fails the whole stream: no answer from partial data.
+   * Every page of a listing, asked SYNAPSE_STREAM_PAGE_SIZE rows at a time. The first
+   * page gives the count and the page size the backend honours (DRF caps `page_size`
+   * silently: the rows that came are what counts, not the size asked); the rest are
+   * fetched at that size concurrently (at most SYNAPSE_CONCURRENCY in flight) and
+   * yielded as they arrive, so memory holds at most that many pages whatever the
+   * total. Any page that still fails after its retries, or comes back short before
+   * the end, fails the whole stream: no answer from partial data.
    */
   async *streamAssignments(
     filter: WireAssignmentFilter,
     options: { ordering?: WireOrdering; pageSize?: number } = {},
   ): AsyncGenerator<StreamedPage> {
-    const pageSize = options.pageSize ?? this.config.pageSize;
-    const first = await this.listAssignments(filter, { page: 1, pageSize, ordering: options.ordering });
+    const asked = options.pageSize ?? this.config.streamPageSize;
+    const first = await this.listAssignments(filter, { page: 1, pageSize: asked, ordering: options.ordering });
     const count = first.count;
+    const { pageSize, lastPage } = pagingAfterFirst(asked, first.results.length, count);
     yield { page: 1, count, results: first.results };
-    const lastPage = Math.max(1, Math.ceil(count / pageSize));
     let nextPage = 2;
     const inFlight = new Map<number, Promise<{ n: number; page: WirePage<WireAssignment> }>>();
     const launch = () => {
@@ -177,7 +180,10 @@ export class SynapseClient {
         const n = nextPage++;
         inFlight.set(
           n,
-          this.listAssignments(filter, { page: n, pageSize, ordering: options.ordering }).then((page) => ({ n, page })),
+          this.listAssignments(filter, { page: n, pageSize, ordering: options.ordering }).then((page) => {
+            assertFullPage(page.results.length, n, pageSize, count);
+            return { n, page };
+          }),
         );
       }
     };
@@ -254,16 +260,18 @@ export class SynapseClient {
     return this.request<WireSetTagsResult>('POST', `${ROUTES.setTags}?${params}`, ROUTES.setTags, body);
   }
 
-  /** Every tag of a project (`GET projects/{id}/tags/`, all pages). */
+  /** Every tag of a project (`GET projects/{id}/tags/`, all pages, at the size the backend honours). */
   async listProjectTags(projectId: number): Promise<WireTag[]> {
-    const pageSize = Math.min(this.config.pageSize * 10, 1000);
-    const path = (page: number) => `${routePath(ROUTES.projectTags, projectId)}?page=${page}&page_size=${pageSize}`;
-    const first = await this.getJson<WirePage<WireTag>>(path(1), ROUTES.projectTags);
-    const lastPage = Math.ceil(first.count / pageSize);
+    const path = (page: number, pageSize: number) => `${routePath(ROUTES.projectTags, projectId)}?page=${page}&page_size=${pageSize}`;
+    const asked = this.config.streamPageSize;
+    const first = await this.getJson<WirePage<WireTag>>(path(1, asked), ROUTES.projectTags);
+    const { pageSize, lastPage } = pagingAfterFirst(asked, first.results.length, first.count);
     const rest = await Promise.all(
-      Array.from({ length: Math.max(0, lastPage - 1) }, (_, i) =>
-        this.getJson<WirePage<WireTag>>(path(i + 2), ROUTES.projectTags),
-      ),
+      Array.from({ length: lastPage - 1 }, async (_, i) => {
+        const page = await this.getJson<WirePage<WireTag>>(path(i + 2, pageSize), ROUTES.projectTags);
+        assertFullPage(page.results.length, i + 2, pageSize, first.count);
+        return page;
+      }),
     );
     return [first, ...rest].flatMap((page) => page.results);
   }
@@ -335,6 +343,27 @@ export class SynapseClient {
       this.stats.end();
       this.onCall?.({ method, route, status, ms: performance.now() - started, attempt });
     }
+  }
+}
+
+/**
+ * The page size and last page of a listing, from its first page: asked `asked`
+ * rows, got `got` of `count`. Fewer rows than asked while more exist means the
+ * backend capped `page_size` (DRF's max_page_size): its size is the one to page by.
+ */
+function pagingAfterFirst(asked: number, got: number, count: number): { pageSize: number; lastPage: number } {
+  if (got === 0 && count > 0) {
+    throw unavailableError(`inconsistent upstream page: no rows while the count is ${count}`, undefined);
+  }
+  const pageSize = got < asked && got < count ? got : asked;
+  return { pageSize, lastPage: Math.max(1, Math.ceil(count / pageSize)) };
+}
+
+/** Page `n` of size `pageSize` must be full unless it is the last: a shorter one would silently lose rows. */
+function assertFullPage(got: number, n: number, pageSize: number, count: number): void {
+  const expected = Math.min(pageSize, count - (n - 1) * pageSize);
+  if (got < expected) {
+    throw unavailableError(`inconsistent upstream page: page ${n} has ${got} rows where ${expected} were due`, undefined);
   }
 }
 

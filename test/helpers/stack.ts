@@ -39,6 +39,8 @@ export async function startStack(
     assignments?: number;
     projects?: number;
     upstream?: Partial<UpstreamConfig>;
+    /** The embedded backend's DEV_BACKEND_MAX_PAGE_SIZE (default 1000). */
+    maxPageSize?: number;
     env?: Record<string, string>;
     deps?: GatewayDeps;
   } = {},
@@ -47,6 +49,7 @@ export async function startStack(
     dbPath: ':memory:',
     port: 0,
     seed: { assignments: options.assignments ?? 600, projects: options.projects ?? 4, now: SEED_NOW },
+    ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
   });
   const base = loadConfig({ NODE_ENV: 'test', ...options.env });
   const config = {

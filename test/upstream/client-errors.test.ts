@@ -212,6 +212,37 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
     });
   });
 
+  describe('pages shorter than their page size', () => {
+    const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ ...ASSIGNMENT, id: from + i }));
+    const page = (count: number, results: unknown[]) => ({ status: 200, body: { count, next: null, previous: null, results } });
+    const drain = async (client: ReturnType<typeof testClient>) => {
+      const seen: number[] = [];
+      for await (const streamed of client.streamAssignments({}, { pageSize: 1000 })) seen.push(...streamed.results.map((r) => r.id));
+      return seen;
+    };
+
+    it('a first page shorter than asked while more rows exist sets the page size of the rest', async () => {
+      server.script(page(250, rows(1, 100)), page(250, rows(101, 100)), page(250, rows(201, 50)));
+      const seen = await drain(testClient(server.url));
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      expect(server.requests.map((r) => new URL(r.url, server.url).searchParams.get('page_size'))).toEqual(['1000', '100', '100']);
+    });
+
+    it('a later page short of its size before the end fails the stream instead of losing rows', async () => {
+      server.script(page(250, rows(1, 100)), page(250, rows(101, 60)), page(250, rows(201, 50)));
+      const error = await upstreamErrorOf(drain(testClient(server.url, { config: { concurrency: 1 } })));
+      expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(error.message).toContain('inconsistent upstream page');
+    });
+
+    it('an empty first page while the count says there are rows fails the stream', async () => {
+      server.script(page(10, []));
+      const error = await upstreamErrorOf(drain(testClient(server.url)));
+      expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
   describe('request shapes', () => {
     it('setTags add/replace send the seed body with replace and notify; remove sends {ids, tags, action}', async () => {
       const result = { updated: 2, assignment_ids: [1, 2], tag_ids: [3], action: 'add', notified: 0 };

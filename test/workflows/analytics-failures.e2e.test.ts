@@ -9,7 +9,7 @@ describe('assignmentAnalytics when upstream pages fail', () => {
   afterEach(() => stack?.close());
 
   it('fails with UPSTREAM_UNAVAILABLE rather than answering from the pages that did arrive', async () => {
-    stack = await startStack({ assignments: 3000, projects: 1, upstream: { pageSize: 50, retries: 0 } });
+    stack = await startStack({ assignments: 3000, projects: 1, upstream: { pageSize: 50, streamPageSize: 50, retries: 0 } });
     stack.backend.setFaults({ failRate: 0.5 });
     const { body } = await stack.gql(ANALYTICS, { days: 60 });
     expect(body.data).toBeNull();
@@ -24,7 +24,7 @@ describe('assignmentAnalytics when upstream pages fail', () => {
     stack = await startStack({
       assignments: 3000,
       projects: 1,
-      upstream: { pageSize: 50, retries: 5 },
+      upstream: { pageSize: 50, streamPageSize: 50, retries: 5 },
       deps: { retryPolicy: { retries: 5, baseDelayMs: 1, maxDelayMs: 5, random: Math.random, budget: new RetryBudget(0.5, 1000) } },
     });
     const expected = expectedAnalytics(await restAll(stack.backend.url, ''), SEED_NOW, 60);

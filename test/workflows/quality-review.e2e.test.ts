@@ -194,7 +194,7 @@ describe('applyQualityReview over 6,000 assignments', () => {
 describe('applyQualityReview against a backend without the ids filter', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ assignments: 800, upstream: { pageSize: 50, idsFilter: false } });
+    stack = await startStack({ assignments: 800, upstream: { pageSize: 50, streamPageSize: 50, idsFilter: false } });
   });
   afterAll(() => stack.close());
 

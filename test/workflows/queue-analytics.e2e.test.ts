@@ -27,7 +27,7 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
   const lists = () => stack.backend.requests.filter((r) => r.path === '/sdk/assignments/');
 
   beforeAll(async () => {
-    stack = await startStack({ assignments: 6000, upstream: { pageSize: PAGE_SIZE, concurrency: CONCURRENCY } });
+    stack = await startStack({ assignments: 6000, upstream: { pageSize: PAGE_SIZE, streamPageSize: PAGE_SIZE, concurrency: CONCURRENCY } });
     all = await restAll(stack.backend.url, '');
     expect(all).toHaveLength(6000);
   });

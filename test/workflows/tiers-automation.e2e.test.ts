@@ -89,7 +89,7 @@ describe('tagAssignmentsByAssigneeTier and runAssignmentAutomation over 6,000 as
   const tagId = (name: string) => tags.find((t) => t.name === name)!.id;
 
   beforeAll(async () => {
-    stack = await startStack({ assignments: 6000, projects: 1, upstream: { pageSize: PAGE_SIZE } });
+    stack = await startStack({ assignments: 6000, projects: 1, upstream: { pageSize: PAGE_SIZE, streamPageSize: PAGE_SIZE } });
     tags = await restTags(stack.backend.url, 1);
   });
   afterAll(() => stack.close());

@@ -142,7 +142,8 @@ async function readWindow(
 ): Promise<{ rows: WireAssignment[]; totalCount: number }> {
   const client = ctx.client;
   if (size === 0) return { rows: [], totalCount: (await client.listAssignments(filter, { page: 1, pageSize: 1, ordering })).count };
-  const plan = planPages(start, size);
+  // Pages no larger than SYNAPSE_PAGE_SIZE (or the window): sizes a backend is configured to honour.
+  const plan = planPages(start, size, Math.max(size, ctx.config.upstream.pageSize));
   const pages = await Promise.all(
     plan.pages.map((page) =>
       client.listAssignments(filter, { page, pageSize: plan.pageSize, ordering }).catch((error: unknown) => {
@@ -154,6 +155,13 @@ async function readWindow(
   );
   const known = pages.find((page) => page !== null);
   const totalCount = known ? known.count : (await client.listAssignments(filter, { page: 1, pageSize: 1, ordering })).count;
+  pages.forEach((page, i) => {
+    // A page short of its size before the end: the backend capped page_size below it. Rows would be missing.
+    const due = Math.min(plan.pageSize, totalCount - (plan.pages[i]! - 1) * plan.pageSize);
+    if (page !== null && page.results.length < due) {
+      throw gatewayError('UPSTREAM_UNAVAILABLE', `The Synapse backend answered ${page.results.length} rows of a page of ${plan.pageSize}; lower SYNAPSE_PAGE_SIZE to its max_page_size.`);
+    }
+  });
   const rows = pages.flatMap((page) => page?.results ?? []).slice(plan.skip, plan.skip + size);
   return { rows, totalCount };
 }
