@@ -14,7 +14,7 @@
  * Env: BENCH_DURATION_S (10), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
  * BENCH_ASSIGNMENTS (100000), BENCH_VARIANTS ("name:KEY=value,KEY=value;name2:..."): more
  * gateways with those settings, measured in the same alternation; BENCH_QUERIES (a comma
- * list of hello, one, page, byIds: only those, and no REST reads); BENCH_PROFILE (a
+ * list of hello, one, page, byIds, rest: only those; `rest` is the REST reads); BENCH_PROFILE (a
  * folder: the gateways and the floor write V8 CPU profiles there when they stop).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
       headers: { authorization: `Token ${TOKEN}` },
     })).json()) as { count: number };
     const listPages = Math.ceil(listed.count / 100);
-    const REST: RestRead[] = ONLY ? [] : [
+    const REST: RestRead[] = ONLY && !ONLY.includes('rest') ? [] : [
       { name: 'one', label: 'REST `GET assignments/{id}/`', path: (random) => `/assignments/${randomId(random)}/` },
       {
         name: 'page',

@@ -5,31 +5,48 @@ import { UpstreamError } from '../upstream/errors.ts';
 
 export type { Logger } from 'pino';
 
+/** Keys whose value is a credential, in any letter case. */
+const TOKEN_KEYS = new Set(['authorization', 'token', 'synapse-access-token']);
+const REDACTION_DEPTH = 4;
+
 /**
- * Where a token could sit in a logged object. The gateway never logs headers, but a
- * future `logger.info({ headers })` must not leak one either.
+ * `value` with every token-bearing field (at any of the first levels of plain objects
+ * and arrays) replaced by `[Redacted]`; objects without one are returned as they are,
+ * uncopied. The gateway never logs headers, but a future `logger.info({ headers })`
+ * must not leak one either. In place of pino's `redact` paths: their wildcards cost
+ * about 25 µs per line, more than everything else of a log line together.
  */
-export const REDACTED_PATHS = [
-  'authorization',
-  'token',
-  'synapse-access-token',
-  '*.authorization',
-  '*.token',
-  '*["synapse-access-token"]',
-  '*.headers.authorization',
-  '*.headers["synapse-access-token"]',
-  '*.*.headers.authorization',
-  '*.*.headers["synapse-access-token"]',
-];
+export function redactTokens(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > REDACTION_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const redacted = redactTokens(item, depth + 1);
+      if (redacted !== item) (copy ??= [...value])[i] = redacted;
+    });
+    return copy ?? value;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  // Errors, Dates, Maps...: pino's serializers write those, and none of ours holds a token.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const redacted = TOKEN_KEYS.has(key.toLowerCase()) ? '[Redacted]' : redactTokens(item, depth + 1);
+    if (redacted !== item) (copy ??= { ...value })[key] = redacted;
+  }
+  return copy ?? value;
+}
 
 /** JSON lines to stdout (or `destination`, for tests), tokens redacted. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'synapse-gateway' },
-    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => redactTokens(object) as Record<string, unknown>,
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -2,6 +2,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
+import { useBodyLimit } from './body-limit.ts';
 import { documentLimitPlugins } from './document-limits.ts';
 import { useExpensiveOperationLimit } from './rate-limit.ts';
 
@@ -9,7 +10,8 @@ import { useExpensiveOperationLimit } from './rate-limit.ts';
 export function securityOptions(config: Config): Partial<YogaServerOptions<Record<string, unknown>, GatewayContext>> {
   const { security } = config;
   return {
-    maxRequestBodySize: security.maxBodyBytes,
+    // useBodyLimit enforces MAX_BODY_BYTES at a fraction of the cost.
+    maxRequestBodySize: false,
     batching: security.maxBatch > 0 ? { limit: security.maxBatch } : false,
     cors: corsOptions(security.corsOrigins),
   };
@@ -19,6 +21,7 @@ export function securityOptions(config: Config): Partial<YogaServerOptions<Recor
 export function securityPlugins(config: Config): Plugin<GatewayContext>[] {
   const { security } = config;
   return [
+    useBodyLimit(security.maxBodyBytes) as Plugin<GatewayContext>,
     ...(security.csrfPrevention ? [useCSRFPrevention() as Plugin<GatewayContext>] : []),
     ...(documentLimitPlugins(security) as Plugin<GatewayContext>[]),
     ...(security.rateLimitExpensivePerMinute > 0 ? [useExpensiveOperationLimit(security.rateLimitExpensivePerMinute)] : []),

@@ -117,8 +117,8 @@ export class SynapseClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
-  /** Caps this operation's calls in flight, whatever mix of methods issues them. */
-  private readonly limit: LimitFunction;
+  /** Caps this operation's calls in flight, whatever mix of methods issues them; made at the first call. */
+  private limiter: LimitFunction | undefined;
 
   constructor(options: SynapseClientOptions) {
     this.config = options.config;
@@ -135,7 +135,6 @@ export class SynapseClient {
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
     this.onCall = options.onCall;
-    this.limit = pLimit(options.config.concurrency);
   }
 
   /** `GET assignments/{id}/` */
@@ -287,7 +286,8 @@ export class SynapseClient {
       if (attempt > 0) this.stats.retries++;
       else this.retryPolicy.budget.recordAttempt();
       try {
-        return await this.limit(() => this.attempt<T>(method, path, route, body, attempt));
+        this.limiter ??= pLimit(this.config.concurrency);
+        return await this.limiter(() => this.attempt<T>(method, path, route, body, attempt));
       } catch (error) {
         const retryable =
           error instanceof UpstreamError && isRetryable(error) && attempt + 1 < maxAttempts && !this.signal?.aborted;

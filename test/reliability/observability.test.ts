@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCraftedServer, closedPort, type CraftedServer } from '../helpers/crafted-server.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { capturedLogger, gatewayFor, getText, gql, metricValue } from './helpers.ts';
+import { redactTokens } from '../../src/observability/logger.ts';
 
 const DETAIL = /* GraphQL */ `
   query Detail($id: ID!) {
@@ -105,6 +106,17 @@ describe('metrics and logs', () => {
     capture.logger.info({ request: { headers: { authorization: 'Token e5' } } }, 'nested');
     expect(capture.raw()).not.toMatch(/a1|b2|c3|d4|e5/);
     expect(capture.raw()).toContain('[Redacted]');
+  });
+});
+
+describe('redactTokens', () => {
+  it('finds tokens in arrays and in any letter case, and leaves clean lines uncopied', () => {
+    const clean = { requestId: 'r', upstream: { requests: 2 }, errorCodes: ['NOT_FOUND'] };
+    expect(redactTokens(clean)).toBe(clean);
+    expect(redactTokens({ calls: [{ headers: { Authorization: 'Token x' } }], 'Synapse-Access-Token': 'Token y' })).toEqual({
+      calls: [{ headers: { Authorization: '[Redacted]' } }],
+      'Synapse-Access-Token': '[Redacted]',
+    });
   });
 });
 
