@@ -1,7 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import type { Plugin } from 'graphql-yoga';
 
 /** Reason of the abort at release; one shared value, since a DOMException per request costs a stack capture. */
 const FINISHED = new DOMException('operation finished', 'AbortError');
+
+/** Listeners one deadline may have: the calls in flight (at most SYNAPSE_CONCURRENCY, 64) and their backoff sleeps. */
+const MAX_LISTENERS = 256;
 
 /** The overall time budget of one GraphQL operation, as a signal every upstream call inherits. */
 export interface Deadline {
@@ -32,6 +36,10 @@ export class OperationDeadlines {
     const existing = this.active.get(request);
     if (existing) return existing.deadline;
     const controller = new AbortController();
+    // Every upstream call in flight listens to it (and stops when it ends): dozens at
+    // once are no leak, and Node's warning (a stack trace and a stderr line) would
+    // otherwise be written for every operation that makes more than ten calls.
+    setMaxListeners(MAX_LISTENERS, controller.signal);
     const expiresAt = startedAt + this.timeoutMs;
     const expire = () => {
       controller.abort(new DOMException(`operation deadline of ${this.timeoutMs} ms exceeded`, 'TimeoutError'));

@@ -51,6 +51,27 @@ describe('batching: upstream calls counted at the backend', () => {
     }
   });
 
+  it('an operation with dozens of calls in flight on its deadline signal writes no MaxListenersExceededWarning', async () => {
+    const plain = await startStack({ assignments: 300, upstream: { idsFilter: false, concurrency: 32 } });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      plain.backend.setFaults({ latencyMs: 15 });
+      const ids = (await restAll(plain.backend.url, 'project=1')).slice(0, 40).map((row) => String(row.id));
+      plain.backend.resetPeak();
+      const { body } = await plain.gql('query($ids: [ID!]!) { assignmentsByIds(ids: $ids) { id } }', { ids });
+      expect(body.errors).toBeUndefined();
+      expect(plain.backend.peakInFlight).toBeGreaterThan(10);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await plain.close();
+    }
+  });
+
   it('the same id asked twice in one operation is fetched once', async () => {
     stack.backend.resetRequests();
     const { body } = await stack.gql(`{
