@@ -101,8 +101,8 @@ async function main(): Promise<void> {
         exitCode = 1;
       }
       logger.info({ forced }, 'stopped');
-      logger.flush();
-      process.exit(forced ? 1 : exitCode);
+      // Log lines are written in batches: exit once the last ones are out.
+      logger.flush(() => process.exit(forced ? 1 : exitCode));
     });
     server.closeIdleConnections();
   };

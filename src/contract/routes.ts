@@ -13,7 +13,10 @@ export type RouteShape = (typeof ROUTES)[keyof typeof ROUTES];
 
 /** The path of a route, its `:id` filled in. */
 export function routePath(shape: RouteShape, id?: number): string {
-  return id === undefined ? shape : shape.replace(':id', String(id));
+  if (id === undefined) return shape;
+  // Sliced rather than String.replace: this runs for every upstream call.
+  const at = shape.indexOf(':id');
+  return `${shape.slice(0, at)}${id}${shape.slice(at + 3)}`;
 }
 
 /** A pathname matcher for a route shape (leading `/` included); an `:id` becomes a digits capture group. */

@@ -5,7 +5,7 @@ import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
 import { gatewayError } from '../errors.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
 import { ageHours } from '../../workflows/timestamps.ts';
-import type { AssignmentConnectionModel } from '../models.ts';
+import type { AssignmentConnectionModel, TagModel } from '../models.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import type { WireAssignment, WireAssignmentFilter, WireOrdering } from '../../contract/index.ts';
 import { parseId, toWireFilter } from './args.ts';
@@ -28,7 +28,9 @@ export const assignmentResolvers: Resolvers = {
       }
       const parsed = ids.map((id, i) => parseId(id, `ids[${i}]`));
       await afterPendingLists(ctx);
-      return parsed.map((id) => ctx.loaders.assignmentById.load(id));
+      // One promise for the list, not one per item; graphql-js makes each Error item
+      // (NOT_FOUND, FORBIDDEN) a field error at its index, the item null.
+      return ctx.loaders.assignmentById.loadMany(parsed) as Promise<WireAssignment[]>;
     },
     assignments: (_root, args, ctx) => trackList(ctx, loadConnection(ctx, args)),
   },
@@ -43,8 +45,7 @@ export const assignmentResolvers: Resolvers = {
     metadata: (row) => row.metadata ?? {},
     tags: async (row, _args, ctx) => {
       if (row.tags.length === 0) return [];
-      const tags = await ctx.loaders.tagsByProject.load(row.project);
-      const byId = new Map(tags.map((tag) => [tag.id, tag]));
+      const byId = tagsById(await ctx.loaders.tagsByProject.load(row.project));
       return row.tags.flatMap((id) => byId.get(id) ?? []);
     },
     createdAt: (row) => row.created_at,
@@ -83,6 +84,17 @@ export const assignmentResolvers: Resolvers = {
     node: (edge) => edge.node,
   },
 };
+
+/** Each project's tags by id, made once per request's tag list rather than once per assignment. */
+const tagIndexes = new WeakMap<readonly TagModel[], Map<number, TagModel>>();
+function tagsById(tags: readonly TagModel[]): Map<number, TagModel> {
+  let index = tagIndexes.get(tags);
+  if (!index) {
+    index = new Map(tags.map((tag) => [tag.id, tag]));
+    tagIndexes.set(tags, index);
+  }
+  return index;
+}
 
 /**
  * Lets sibling root fields start first (graphql-js calls them in one synchronous
