@@ -48,11 +48,20 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({
+  // Every upstream call is counted in a plain tally, found by a short key; the counter
+  // reads the tallies when scraped. prom-client validates and hashes a label object
+  // on every inc, and this runs for every call. (Its histogram has no such way in.)
+  type Labels = 'method' | 'route' | 'status';
+  const tallies = new Map<string, { labels: Record<Labels, string>; count: number; duration: Histogram.Internal<Labels> }>();
+  new Counter({
     name: 'synapse_upstream_requests_total',
     help: 'HTTP requests sent to the Synapse backend, by method, route shape and status ("none": no answer).',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const tally of tallies.values()) this.inc(tally.labels, tally.count);
+    },
   });
   const duration = new Histogram({
     name: 'synapse_upstream_request_duration_seconds',
@@ -67,19 +76,16 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
     labelNames: ['method', 'route'] as const,
     registers: [registry],
   });
-  // One child per (method, route, status), found by a short key: label objects are
-  // hashed anew on every inc/observe, and this runs for every upstream call.
-  type Labels = 'method' | 'route' | 'status';
-  const children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<Labels> }>();
-  const series = (event: UpstreamCallEvent) => {
+  const tallyOf = (event: UpstreamCallEvent) => {
     const status = event.status === null ? 'none' : String(event.status);
     const key = `${event.method} ${event.route} ${status}`;
-    let child = children.get(key);
-    if (!child) {
-      child = { requests: requests.labels(event.method, event.route, status), duration: duration.labels(event.method, event.route, status) };
-      children.set(key, child);
+    let tally = tallies.get(key);
+    if (!tally) {
+      const labels = { method: event.method, route: event.route, status };
+      tally = { labels, count: 0, duration: duration.labels(labels) };
+      tallies.set(key, tally);
     }
-    return child;
+    return tally;
   };
   const breaker = options.breaker;
   if (breaker) {
@@ -118,9 +124,9 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
       metrics: GRAPHQL_METRICS,
     }),
     onUpstreamCall(event) {
-      const child = series(event);
-      child.requests.inc();
-      child.duration.observe(event.ms / 1000);
+      const tally = tallyOf(event);
+      tally.count++;
+      tally.duration.observe(event.ms / 1000);
       if (event.attempt > 0) retries.labels(event.method, event.route).inc();
     },
   };
