@@ -17,6 +17,8 @@ export interface GatewayContext extends YogaInitialContext {
   /** This request's DataLoaders (never shared between requests). */
   loaders: Loaders;
   stats: UpstreamStats;
+  /** Prefix of relative file URLs (the SDK's url_conversion), applied when `files` are resolved. */
+  fileUrlPrefix: string;
   /** List reads in flight; lookups by id wait for them, since their rows prime the loader. */
   pendingLists: Set<Promise<unknown>>;
   /** Clock of the request, injectable so tests can pin "now". */
@@ -33,16 +35,16 @@ export interface ContextDeps {
   now?: () => Date;
 }
 
-const clientConfigs = new WeakMap<UpstreamConfig, UpstreamConfig & { baseUrl: string }>();
+const filePrefixes = new WeakMap<UpstreamConfig, string>();
 
-/** The client's settings, made once per gateway: relative file URLs get the backend's origin unless FILE_URL_PREFIX says otherwise. */
-function clientConfig(upstream: UpstreamConfig & { baseUrl: string }): UpstreamConfig & { baseUrl: string } {
-  let config = clientConfigs.get(upstream);
-  if (!config) {
-    config = { ...upstream, fileUrlPrefix: upstream.fileUrlPrefix ?? new URL(upstream.baseUrl).origin };
-    clientConfigs.set(upstream, config);
+/** FILE_URL_PREFIX, by default the backend's origin; worked out once per gateway, at its first request. */
+function fileUrlPrefixOf(upstream: UpstreamConfig & { baseUrl: string }): string {
+  let prefix = filePrefixes.get(upstream);
+  if (prefix === undefined) {
+    prefix = upstream.fileUrlPrefix ?? new URL(upstream.baseUrl).origin;
+    filePrefixes.set(upstream, prefix);
   }
-  return config;
+  return prefix;
 }
 
 const TOKEN = /^(?:Token|Bearer)\s+([^\s,]{1,512})$/i;
@@ -77,7 +79,7 @@ export function createContext(
   const credentials = readCredentials(initial.request.headers);
   const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
   const client = new SynapseClient({
-    config: clientConfig(deps.config.upstream),
+    config: deps.config.upstream,
     credentials: credentials ?? { token: '' },
     transport: deps.transport,
     stats: request.stats,
@@ -95,6 +97,7 @@ export function createContext(
     client,
     loaders: createLoaders(client),
     stats: request.stats,
+    fileUrlPrefix: fileUrlPrefixOf(deps.config.upstream),
     pendingLists: new Set(),
     now: deps.now ?? (() => new Date()),
   };

@@ -1,7 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { UpstreamConfig } from '../config.ts';
 import { UpstreamError, errorFromResponse, unavailableError } from './errors.ts';
-import { rewriteFiles } from './files.ts';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { isCallTimeout, type Transport } from './transport.ts';
 import {
@@ -139,8 +138,7 @@ export class SynapseClient {
 
   /** `GET assignments/{id}/` */
   async getAssignment(id: number): Promise<WireAssignment> {
-    const assignment = await this.getJson<WireAssignment>(routePath(ROUTES.assignment, id), ROUTES.assignment);
-    return rewriteFiles(assignment, this.config.fileUrlPrefix);
+    return this.getJson<WireAssignment>(routePath(ROUTES.assignment, id), ROUTES.assignment);
   }
 
   /** `GET sdk/assignments/`: one page. */
@@ -150,8 +148,7 @@ export class SynapseClient {
       pageSize: request.pageSize ?? this.config.pageSize,
       ordering: request.ordering,
     });
-    const page = await this.getJson<WirePage<WireAssignment>>(`${ROUTES.assignments}?${query}`, ROUTES.assignments);
-    return { ...page, results: page.results.map((a) => rewriteFiles(a, this.config.fileUrlPrefix)) };
+    return this.getJson<WirePage<WireAssignment>>(`${ROUTES.assignments}?${query}`, ROUTES.assignments);
   }
 
   /**

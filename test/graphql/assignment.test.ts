@@ -63,15 +63,41 @@ describe('assignment(id) end to end', () => {
     }
   });
 
-  it('uses FILE_URL_PREFIX when set', async () => {
-    const prefixed = await startStack({ assignments: 50, upstream: { fileUrlPrefix: 'https://cdn.example.com/assets/' } });
+  it('uses FILE_URL_PREFIX for relative URLs, string and {url} forms, in every read of an assignment', async () => {
+    const PREFIX = 'https://cdn.example.com/assets/';
+    const prefixed = await startStack({ assignments: 50, upstream: { fileUrlPrefix: PREFIX } });
     try {
       const rows = await restAll(prefixed.backend.url, 'page=1');
-      const row = rows.find((r) => Object.values(r.files).some((f) => (typeof f === 'string' ? f : f.url).startsWith('/')))!;
-      const { body } = await prefixed.gql(DETAIL, { id: String(row.id) });
-      const urls: string[] = body.data!.assignment.files.map((f: { url: string }) => f.url);
-      expect(urls.some((url) => url.startsWith('https://cdn.example.com/assets/'))).toBe(true);
-      expect(urls.some((url) => url.includes('/assets//'))).toBe(false);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const isAbsolute = (url: string) => /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(url);
+      const FILES = 'id files { key url meta }';
+      const { body } = await prefixed.gql(
+        `query($id: ID!, $ids: [ID!]!) {
+          assignment(id: $id) { ${FILES} }
+          assignmentsByIds(ids: $ids) { ${FILES} }
+          assignments(first: 50) { nodes { ${FILES} } }
+        }`,
+        { id: String(rows[0]!.id), ids: rows.slice(0, 10).map((row) => String(row.id)) },
+      );
+      expect(body.errors).toBeUndefined();
+      const read: { id: string; files: { key: string; url: string | null; meta: unknown }[] }[] = [
+        body.data!.assignment,
+        ...body.data!.assignmentsByIds,
+        ...body.data!.assignments.nodes,
+      ];
+      const kinds = new Set<string>();
+      for (const assignment of read) {
+        const raw = byId.get(Number(assignment.id))!;
+        expect(assignment.files.map((f) => f.key)).toEqual(Object.keys(raw.files));
+        for (const file of assignment.files) {
+          const rawFile = raw.files[file.key]!;
+          const rawUrl = typeof rawFile === 'string' ? rawFile : rawFile.url;
+          kinds.add(`${typeof rawFile}-${isAbsolute(rawUrl) ? 'absolute' : 'relative'}`);
+          expect(file.url).toBe(isAbsolute(rawUrl) ? new URL(rawUrl).href : `${PREFIX}${rawUrl.replace(/^\/+/, '')}`);
+          expect(file.url).not.toContain('assets//');
+        }
+      }
+      expect([...kinds].sort()).toEqual(expect.arrayContaining(['object-relative', 'string-absolute', 'string-relative']));
     } finally {
       await prefixed.close();
     }

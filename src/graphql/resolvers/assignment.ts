@@ -7,6 +7,7 @@ import { primeAssignments } from '../loaders/create-loaders.ts';
 import { ageHours } from '../../workflows/timestamps.ts';
 import type { AssignmentConnectionModel, TagModel } from '../models.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
+import { rewriteUrl } from '../../upstream/files.ts';
 import type { WireAssignment, WireAssignmentFilter, WireOrdering } from '../../contract/index.ts';
 import { parseId, toWireFilter } from './args.ts';
 
@@ -54,9 +55,12 @@ export const assignmentResolvers: Resolvers = {
   },
   AssignmentFile: {
     key: (model) => model.key,
-    url: (model) => {
+    url: (model, _args, ctx) => {
       const raw = typeof model.file === 'string' ? model.file : model.file?.url;
-      return typeof raw === 'string' && URL.canParse(raw) ? new URL(raw).href : null;
+      if (typeof raw !== 'string') return null;
+      // Rewritten here, for the files a caller asks for, not for every row read.
+      const url = rewriteUrl(raw, ctx.fileUrlPrefix);
+      return URL.canParse(url) ? new URL(url).href : null;
     },
     meta: (model) => {
       if (typeof model.file === 'string' || model.file === null || typeof model.file !== 'object') return null;
