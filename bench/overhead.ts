@@ -2,9 +2,11 @@
  * `npm run bench:overhead`: what one GraphQL operation costs in the gateway, next to
  * the floor of its stack, on loopback and bounded in time. Processes, each its own:
  *   - the embedded backend (BENCH_ASSIGNMENTS rows in one project, no added latency);
- *   - the gateway (`src/server.ts`) in its production configuration, every default
- *     plugin on, `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter);
- *   - the floor (bench/floor/server.ts): bare graphql-yoga making the same REST calls;
+ *   - the gateway as `npm start` runs it (the bundle `npm run build` makes of
+ *     src/server.ts) in its production configuration, every default plugin on,
+ *     `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter);
+ *   - the floor (bench/floor/server.ts, bundled the same way): bare graphql-yoga making
+ *     the same REST calls;
  *   - optionally more gateways with other settings (BENCH_VARIANTS, see below).
  * autocannon (in this process) drives each query on each server in turn, alternating
  * which goes first, for BENCH_ROUNDS rounds, then the equivalent REST reads straight
@@ -13,7 +15,8 @@
  *
  * Env: BENCH_DURATION_S (10), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
  * BENCH_ASSIGNMENTS (100000), BENCH_VARIANTS ("name:KEY=value,KEY=value;name2:..."): more
- * gateways with those settings, measured in the same alternation; BENCH_QUERIES (a comma
+ * gateways with those settings, measured in the same alternation (`BENCH_TSX=1` in a
+ * variant runs src/server.ts through the tsx loader instead of the bundle); BENCH_QUERIES (a comma
  * list of hello, one, page, byIds, rest: only those; `rest` is the REST reads); BENCH_PROFILE (a
  * folder: the gateways and the floor write V8 CPU profiles there when they stop).
  */
@@ -23,6 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { spawnBackend, type SpawnedBackend } from './spawn-backend.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -33,7 +37,8 @@ const ROWS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);
 const VARIANTS = parseVariants(process.env['BENCH_VARIANTS'] ?? '');
 const ONLY = process.env['BENCH_QUERIES']?.split(',').map((name) => name.trim());
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
-const NODE_FLAGS = ['--import', 'tsx', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])];
+const PROFILE_FLAGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+const TSX = ['--import', 'tsx', ...PROFILE_FLAGS];
 const TOKEN = 'dev-admin-token';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -215,9 +220,11 @@ async function main(): Promise<void> {
       // A per-caller response cache may come: this benchmark measures the work of an operation.
       RESPONSE_CACHE_TTL_MS: '0',
     };
-    for (const variant of [{ name: 'gateway', env: {} }, ...VARIANTS.map((v) => ({ ...v, name: `gateway (${v.name})` }))]) {
+    const gateways: { name: string; env: Record<string, string> }[] = [{ name: 'gateway', env: {} }, ...VARIANTS.map((v) => ({ ...v, name: `gateway (${v.name})` }))];
+    for (const variant of gateways) {
       const log = join(dir, `${servers.length}.log`);
-      const child = spawn(process.execPath, [...NODE_FLAGS, 'src/server.ts'], {
+      const args = variant.env['BENCH_TSX'] ? [...TSX, 'src/server.ts'] : ['--enable-source-maps', ...PROFILE_FLAGS, '.build/gateway/server.mjs'];
+      const child = spawn(process.execPath, args, {
         cwd: ROOT,
         env: { ...process.env, ...gatewayEnv, ...variant.env },
         // One JSON line per operation, as in production, into a file; the banner with the port on stderr.
@@ -227,7 +234,18 @@ async function main(): Promise<void> {
       const port = await listeningPort(child, `${log}.err`, 120_000);
       servers.push({ name: variant.name, role: 'gateway', url: `http://127.0.0.1:${port}/graphql`, pid: child.pid! });
     }
-    const floor = spawn(process.execPath, [...NODE_FLAGS, 'bench/floor/server.ts'], {
+    // Bundled like the gateway, so neither runs through the tsx loader.
+    buildSync({
+      entryPoints: [join(ROOT, 'bench/floor/server.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      target: 'node20',
+      outfile: join(ROOT, '.build/floor/server.mjs'),
+      logLevel: 'warning',
+    });
+    const floor = spawn(process.execPath, [...PROFILE_FLAGS, '.build/floor/server.mjs'], {
       cwd: ROOT,
       env: { ...process.env, FLOOR_BACKEND_URL: backend.url },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { resolvers } from './resolvers/index.ts';
 
+// Two levels below the project root both here (src/graphql/) and in the bundle npm start runs (.build/gateway/).
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 /** The SDL of schema/*.graphql, one file per domain, in a stable order. */

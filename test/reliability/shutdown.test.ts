@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { waitFor } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** `node --import tsx src/server.ts` with the embedded backend on a temp file, 1.5 s per upstream answer. */
+/** What `npm start` runs (the bundle of src/server.ts), with the embedded backend on a temp file, 1.5 s per upstream answer. */
 function startServer(dbPath: string): { child: ChildProcess; stdout: string[]; exited: Promise<number | null> } {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -24,7 +24,7 @@ function startServer(dbPath: string): { child: ChildProcess; stdout: string[]; e
     LOG_LEVEL: 'info',
   };
   delete env['SYNAPSE_BACKEND_URL'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', '.build/gateway/server.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let partial = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -42,6 +42,8 @@ describe('graceful shutdown of the server process', () => {
   let server: ReturnType<typeof startServer>;
 
   beforeAll(() => {
+    // The bundle of the sources as they are now (npm test builds it too; vitest alone may not have).
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'gateway-shutdown-'));
   });
   afterAll(() => {
