@@ -1,4 +1,4 @@
-import { useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { FetchFn } from '../upstream/transport.ts';
 
@@ -54,19 +54,35 @@ export function useUpstreamReadiness(options: ReadinessOptions): Plugin {
     return probing;
   };
 
-  return useReadinessCheck({
-    endpoint: '/ready',
-    async check({ fetchAPI }) {
-      const breaker = options.breaker?.state ?? 'disabled';
-      const draining = options.isDraining?.() ?? false;
-      let upstream: 'reachable' | 'unreachable' | 'not probed' = 'not probed';
-      if (!draining && breaker !== 'open') upstream = (await reachable()) ? 'reachable' : 'unreachable';
-      const ready = !draining && breaker !== 'open' && upstream === 'reachable';
-      const body = { status: ready ? 'ready' : 'unavailable', upstream, breaker, draining };
-      return new fetchAPI.Response(JSON.stringify(body), {
-        status: ready ? 200 : 503,
-        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-      });
+  const check = async (ResponseType: typeof Response) => {
+    const breaker = options.breaker?.state ?? 'disabled';
+    const draining = options.isDraining?.() ?? false;
+    let upstream: 'reachable' | 'unreachable' | 'not probed' = 'not probed';
+    if (!draining && breaker !== 'open') upstream = (await reachable()) ? 'reachable' : 'unreachable';
+    const ready = !draining && breaker !== 'open' && upstream === 'reachable';
+    const body = { status: ready ? 'ready' : 'unavailable', upstream, breaker, draining };
+    return new ResponseType(JSON.stringify(body), {
+      status: ready ? 200 : 503,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+  };
+
+  // Yoga's useReadinessCheck matches every request's URL against a URLPattern; the
+  // path compared as a string is enough, and this runs for every request.
+  return {
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (pathOf(request.url) !== READY_PATH) return;
+      return check(fetchAPI.Response).then(endResponse);
     },
-  });
+  };
+}
+
+const READY_PATH = '/ready';
+
+/** The path of an absolute URL, without parsing it into a URL object. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const query = url.indexOf('?', start);
+  return url.slice(start, query === -1 ? undefined : query);
 }

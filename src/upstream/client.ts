@@ -1,4 +1,3 @@
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { UpstreamConfig } from '../config.ts';
 import { UpstreamError, errorFromResponse, unavailableError } from './errors.ts';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
@@ -116,8 +115,8 @@ export class SynapseClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
-  /** Caps this operation's calls in flight, whatever mix of methods issues them; made at the first call. */
-  private limiter: LimitFunction | undefined;
+  /** Caps this operation's calls in flight, whatever mix of methods issues them. */
+  private readonly slots: CallSlots;
 
   constructor(options: SynapseClientOptions) {
     this.config = options.config;
@@ -134,6 +133,7 @@ export class SynapseClient {
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
     this.onCall = options.onCall;
+    this.slots = new CallSlots(options.config.concurrency);
   }
 
   /** `GET assignments/{id}/` */
@@ -283,8 +283,12 @@ export class SynapseClient {
       if (attempt > 0) this.stats.retries++;
       else this.retryPolicy.budget.recordAttempt();
       try {
-        this.limiter ??= pLimit(this.config.concurrency);
-        return await this.limiter(() => this.attempt<T>(method, path, route, body, attempt));
+        await this.slots.acquire();
+        try {
+          return await this.attempt<T>(method, path, route, body, attempt);
+        } finally {
+          this.slots.release();
+        }
       } catch (error) {
         const retryable =
           error instanceof UpstreamError && isRetryable(error) && attempt + 1 < maxAttempts && !this.signal?.aborted;
@@ -361,6 +365,36 @@ function assertFullPage(got: number, n: number, pageSize: number, count: number)
   const expected = Math.min(pageSize, count - (n - 1) * pageSize);
   if (got < expected) {
     throw unavailableError(`inconsistent upstream page: page ${n} has ${got} rows where ${expected} were due`, undefined);
+  }
+}
+
+/**
+ * At most `size` calls at once; the others wait in arrival order. In place of
+ * p-limit: made for every operation, p-limit cost about 1.5% of the CPU of a
+ * one-call operation (defining its accessor properties, a few promises per call);
+ * a free slot here costs no promise of ours.
+ */
+class CallSlots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> | void {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting call, if any. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
   }
 }
 
