@@ -122,6 +122,15 @@ describe('HTTP-level protections (production configuration)', () => {
       expect(stack.backend.requests).toHaveLength(0);
     });
 
+    it('answers 400 to a Content-Length that is not one non-negative integer, before reading the body', async () => {
+      for (const declared of ['12, 12', '-1', 'ten']) {
+        const response = await post(stack.gateway, bodyOfSize(100), { raw: true, headers: { 'content-length': declared } });
+        expect({ declared, status: response.status }).toEqual({ declared, status: 400 });
+        expect(response.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+      }
+      expect(stack.backend.requests).toHaveLength(0);
+    });
+
     it('does the same over a real socket, with and without Content-Length', async () => {
       const json = { 'content-type': 'application/json' };
       const exact = await overSocket(bodyOfSize(MB), { ...json, 'content-length': String(MB) });
