@@ -2,8 +2,22 @@ import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { UpstreamError, type FieldError, type UpstreamErrorCode } from '../upstream/errors.ts';
 
-/** Every `extensions.code` a client can meet. */
-export type ErrorCode = UpstreamErrorCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+/**
+ * Codes of requests refused at the HTTP level, before any operation runs (README,
+ * "Error codes"). Yoga's own `BAD_REQUEST` (malformed parameters), `GRAPHQL_PARSE_FAILED`
+ * and `GRAPHQL_VALIDATION_FAILED` keep their names.
+ */
+export type HttpRefusalCode =
+  | 'CSRF_HEADER_REQUIRED'
+  | 'CORS_ORIGIN_NOT_ALLOWED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BATCHING_NOT_SUPPORTED'
+  | 'BATCH_LIMIT_EXCEEDED';
+
+/** Every `extensions.code` the gateway itself sets. */
+export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** Whether the same request may succeed if sent again later. */
 const RETRYABLE: Record<ErrorCode, boolean> = {
@@ -14,11 +28,38 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   UPSTREAM_UNAVAILABLE: true,
   RATE_LIMITED: true,
   INTERNAL_SERVER_ERROR: false,
+  CSRF_HEADER_REQUIRED: false,
+  CORS_ORIGIN_NOT_ALLOWED: false,
+  METHOD_NOT_ALLOWED: false,
+  NOT_ACCEPTABLE: false,
+  UNSUPPORTED_MEDIA_TYPE: false,
+  BATCHING_NOT_SUPPORTED: false,
+  BATCH_LIMIT_EXCEEDED: false,
 };
 
 /** A GraphQL error meant for clients: a message we wrote, a code, and `retryable`. */
 export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return createGraphQLError(message, { extensions: { code, retryable: RETRYABLE[code], ...extensions } });
+}
+
+/**
+ * The same error with other extensions, still a GraphQLError: yoga derives the HTTP
+ * status from GraphQLErrors (plain objects read as unexpected, hence 500) and strips
+ * its internal `http` extension only from them.
+ */
+export function withExtensions(error: GraphQLError, extensions: Record<string, unknown>, message = error.message): GraphQLError {
+  if (!(error instanceof GraphQLError)) {
+    const plain = error as { extensions?: Record<string, unknown> };
+    return { ...plain, message, extensions } as unknown as GraphQLError;
+  }
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
 }
 
 /** No credentials: HTTP 401 with a challenge when the client accepts graphql-response+json. */
