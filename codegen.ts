@@ -29,7 +29,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: {
           ID: { input: 'string', output: 'string | number' },
-          DateTime: { input: 'Date', output: 'Date | string' },
+          DateTime: { input: '../contract/instant.ts#Instant', output: '../graphql/date-time.ts#DateTimeOutput' },
           JSON: { input: 'unknown', output: 'unknown' },
           URL: { input: 'URL', output: 'URL | string' },
           NonNegativeInt: { input: 'number', output: 'number' },

@@ -11,7 +11,7 @@ import type {
   TagAssignmentsByAssigneeTierInput,
   UserError,
 } from '../../__generated__/resolvers-types.ts';
-import type { WireAssignment, WireAssignmentFilter } from '../../contract/index.ts';
+import { Instant, type WireAssignment, type WireAssignmentFilter } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import {
@@ -97,7 +97,7 @@ async function assignmentAnalytics(
   if (!(days >= 1 && days <= MAX_ANALYTICS_DAYS)) {
     throw gatewayError('BAD_USER_INPUT', `days must be between 1 and ${MAX_ANALYTICS_DAYS}.`, { argument: 'days' });
   }
-  const window = analyticsWindow(args.asOf ?? ctx.now(), days);
+  const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
   const accumulator = createAnalyticsAccumulator(window);
   await readListings(ctx, [{ filter: analyticsFilter(toWireFilter(args.filter), window), add: accumulator.add }]);
   return accumulator.result();
@@ -162,7 +162,7 @@ type AutomationPayload = ResolversParentTypes['RunAssignmentAutomationPayload'];
 /** One listing per rule status; rows that already carry their tag are reported, not rewritten. */
 async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignmentAutomationInput): Promise<AutomationPayload> {
   const dryRun = input.dryRun ?? false;
-  const asOf = input.asOf ?? ctx.now();
+  const asOf = input.asOf ?? Instant.fromDate(ctx.now());
   const refused = (userErrors: UserError[], writeCalls = 0): AutomationPayload => ({
     actions: [],
     summary: [],
@@ -181,7 +181,7 @@ async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignment
     statusesToRead(parsed.rules, scope.filter.status).map((status) => ({
       filter: { ...scope.filter, status },
       add: (rows: readonly WireAssignment[]) => {
-        for (const match of matchRules(rows, parsed.rules, asOf)) matches.push(match);
+        for (const match of matchRules(rows, parsed.rules, asOf.toDate())) matches.push(match);
       },
     })),
   );
