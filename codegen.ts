@@ -22,6 +22,8 @@ const config: CodegenConfig = {
           AssignmentConnection: '../graphql/models.ts#AssignmentConnectionModel',
           AssignmentEdge: '../graphql/models.ts#AssignmentEdgeModel',
           StatusCount: '../workflows/analytics.ts#StatusCountModel',
+          AssigneeTierGroup: '../workflows/assignee-tiers.ts#AssigneeTierGroupModel',
+          SetAssignmentTagsPayload: '../graphql/models.ts#SetAssignmentTagsPayloadModel',
         },
         // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults
