@@ -17,7 +17,8 @@ const ANSWER_MEDIA_TYPES = ['application/graphql-response+json', 'application/js
  *   runs (yoga executes it, then answers 406 with no body);
  * - batching off or over MAX_BATCH: `BATCHING_NOT_SUPPORTED`, `BATCH_LIMIT_EXCEEDED`;
  * - yoga's 405s (a method other than GET/POST, a mutation over GET): `METHOD_NOT_ALLOWED`
- *   instead of its generic `BAD_REQUEST`.
+ *   instead of its generic `BAD_REQUEST`;
+ * - variables graphql-js could not coerce (it gives them no code): `BAD_USER_INPUT`.
  * Bodies too large keep yoga's `REQUEST_ENTITY_TOO_LARGE`; malformed parameters keep
  * `BAD_REQUEST`; parse and validation errors keep `GRAPHQL_PARSE_FAILED` and
  * `GRAPHQL_VALIDATION_FAILED`.
@@ -64,8 +65,8 @@ export function useHttpRefusals(security: Pick<SecurityConfig, 'csrfPrevention' 
       };
     },
     onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
-      if (!Array.isArray(result) && isExecutionResult(result) && result.errors?.some(isYogaMethodRefusal)) {
-        setResult({ ...result, errors: result.errors.map((error) => (isYogaMethodRefusal(error) ? asMethodNotAllowed(error) : error)) });
+      if (!Array.isArray(result) && isExecutionResult(result) && result.errors?.some((error) => codeFor(error) !== undefined)) {
+        setResult({ ...result, errors: result.errors.map(withCode) });
       }
       // Only the NOT_ACCEPTABLE refusal gets here without a processor: answer it in JSON anyway.
       if (!resultProcessor) {
@@ -105,13 +106,19 @@ function acceptsAnswer(accept: string | null): boolean {
     });
 }
 
-function isYogaMethodRefusal(error: GraphQLError): boolean {
+/** The code an error should have instead of the one it has (or lacks); undefined to keep it. */
+function codeFor(error: GraphQLError): 'METHOD_NOT_ALLOWED' | 'BAD_USER_INPUT' | undefined {
+  const code = error.extensions?.['code'];
   const http = error.extensions?.['http'] as { status?: number } | undefined;
-  return error.extensions?.['code'] === 'BAD_REQUEST' && http?.status === 405;
+  if (code === 'BAD_REQUEST' && http?.status === 405) return 'METHOD_NOT_ALLOWED';
+  // graphql-js' variable coercion messages: `Variable "$x" got invalid value…`, `…was not provided.`, `…must not be null.`
+  if (code === undefined && error.path === undefined && error.message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
+  return undefined;
 }
 
-function asMethodNotAllowed(error: GraphQLError): GraphQLError {
-  return withExtensions(error, { ...error.extensions, code: 'METHOD_NOT_ALLOWED', retryable: false });
+function withCode(error: GraphQLError): GraphQLError {
+  const code = codeFor(error);
+  return code === undefined ? error : withExtensions(error, { ...error.extensions, code, retryable: false });
 }
 
 function isExecutionResult(value: unknown): value is ExecutionResult {

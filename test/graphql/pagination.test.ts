@@ -89,8 +89,8 @@ describe('assignments connection', () => {
     ['project', { project: '2' }, 'project=2'],
     ['status', { status: 'IN_PROGRESS' }, 'status=in_progress'],
     ['assignee', { assignee: '101' }, 'assignee=101'],
-    ['createdAfter', { createdAfter: '2026-11-01T00:00:00.000Z' }, 'created_after=2026-11-01T00:00:00.000Z'],
-    ['updatedAfter', { updatedAfter: '2026-11-10T00:00:00.000Z' }, 'updated_after=2026-11-10T00:00:00.000Z'],
+    ['createdAfter', { createdAfter: '2026-11-01T00:00:00.000Z' }, 'created_after=2026-11-01T00:00:00.000001Z'],
+    ['updatedAfter', { updatedAfter: '2026-11-10T00:00:00.000Z' }, 'updated_after=2026-11-10T00:00:00.000001Z'],
     ['priority', { priority: 3 }, 'priority=3'],
     ['all combined', { project: '1', status: 'COMPLETED', priority: 2 }, 'project=1&status=completed&priority=2'],
   ];

@@ -121,6 +121,17 @@ describe('HTTP-level protections (production configuration)', () => {
       ['invalid JSON', 400, 'BAD_REQUEST', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{"query":' })],
       ['a missing query', 400, 'BAD_REQUEST', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{}' })],
       ['a document that does not parse', 400, 'GRAPHQL_PARSE_FAILED', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{"query":"{ x"}' })],
+      [
+        'a variable that does not coerce',
+        400,
+        'BAD_USER_INPUT',
+        () =>
+          stack.gateway.fetch(GRAPHQL_URL, {
+            method: 'POST',
+            headers: { ...json, authorization: `Token ${TOKENS.admin}` },
+            body: JSON.stringify({ query: 'query($d: DateTime!) { assignments(filter: {updatedAfter: $d}) { totalCount } }', variables: { d: 'yesterday' } }),
+          }),
+      ],
     ];
 
     it.each(cases)('%s: %i %s, with the request id', async (_name, status, code, send) => {

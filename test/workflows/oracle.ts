@@ -43,8 +43,9 @@ export function expectedAnalytics(rows: WireAssignment[], asOf: Date, days: numb
   const all = figures(inWindow);
   const assignees = [...new Set(inWindow.map((row) => row.assignee).filter((a) => a !== null))].sort((a, b) => a! - b!);
   return {
-    from: new Date(from).toISOString(),
-    to: asOf.toISOString(),
+    // The gateway answers DateTimes as Synapse sends them: UTC with six fraction digits.
+    from: new Date(from).toISOString().replace('Z', '000Z'),
+    to: asOf.toISOString().replace('Z', '000Z'),
     totalAssignments: all.total,
     statusBreakdown: [
       { status: 'PENDING', count: all.pending },

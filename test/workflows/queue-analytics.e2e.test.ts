@@ -92,7 +92,7 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
         expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expected));
         expect(lists()).toHaveLength(Math.ceil(6000 / PAGE_SIZE));
         expect(new Set(lists().map((r) => r.query['page']))).toHaveLength(60);
-        expect(lists().every((r) => r.query['created_after'] === '2026-09-21T12:00:00.000Z')).toBe(true);
+        expect(lists().every((r) => r.query['created_after'] === '2026-09-21T12:00:00.000000Z')).toBe(true);
         expect(stack.backend.peakInFlight).toBeLessThanOrEqual(CONCURRENCY);
         expect(stack.backend.peakInFlight).toBeGreaterThan(1);
       } finally {
@@ -108,12 +108,12 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
       expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expected));
     });
 
-    it('combines the window with any of the filters (a later createdAfter wins)', async () => {
+    it('combines the window with any of the filters (a later createdAfter wins, strictly after: 1 µs later upstream)', async () => {
       const createdAfter = new Date(SEED_NOW.getTime() - 5 * 86_400_000);
-      const scoped = all.filter((row) => row.project === 2 && row.priority === 3 && Date.parse(row.created_at) >= createdAfter.getTime());
+      const scoped = all.filter((row) => row.project === 2 && row.priority === 3 && row.created_at > createdAfter.toISOString().replace('Z', '000Z'));
       const { body } = await stack.gql(ANALYTICS, { filter: { project: '2', priority: 3, createdAfter: createdAfter.toISOString() } });
       expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expectedAnalytics(scoped, SEED_NOW, 30)));
-      expect(lists()[0]!.query).toMatchObject({ project: '2', priority: '3', created_after: createdAfter.toISOString() });
+      expect(lists()[0]!.query).toMatchObject({ project: '2', priority: '3', created_after: createdAfter.toISOString().replace('Z', '001Z') });
     });
 
     it('refuses days outside 1 to 3650 before any upstream call', async () => {

@@ -49,7 +49,7 @@ export const assignmentResolvers: Resolvers = {
     },
     createdAt: (row) => row.created_at,
     updatedAt: (row) => row.updated_at,
-    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf ?? ctx.now()),
+    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf?.toDate() ?? ctx.now()),
   },
   AssignmentFile: {
     key: (model) => model.key,
