@@ -41,7 +41,7 @@ import { userError, type NamedTag } from '../../workflows/input.ts';
 import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import type { TagModel } from '../models.ts';
 import { toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
@@ -96,7 +96,9 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
   }
   const workload = createWorkloadAccumulator();
   const [pending] = await Promise.all([
-    ctx.client.listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 }),
+    ctx.client
+      .listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
     readListings(ctx, [{ filter: { ...filter, status: 'in_progress' }, add: workload.add }]),
   ]);
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
@@ -242,7 +244,7 @@ async function readListings(
         }
       } catch (error) {
         failed = true;
-        throw error;
+        throw refusalAbout.projectAssignments(error, filter.project);
       }
     }),
   );
@@ -297,7 +299,11 @@ async function idsMatchingSearch(
   const chunkSize = Math.min(ctx.config.upstream.pageSize, 1000);
   const chunks = Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
   const pages = await Promise.all(
-    chunks.map((chunk) => ctx.client.listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })),
+    chunks.map((chunk) =>
+      ctx.client
+        .listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })
+        .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
+    ),
   );
   for (const page of pages) keep(page.results);
   return matched;
