@@ -36,14 +36,19 @@ import {
   planQualityReview,
   type ScoredLookup,
 } from '../../workflows/quality-review.ts';
-import { createWorkloadAccumulator, DEFAULT_MAX_ASSIGNMENTS_PER_USER, MAX_ASSIGNMENTS_PER_USER_LIMIT } from '../../workflows/queue.ts';
+import {
+  createWorkloadAccumulator,
+  DEFAULT_MAX_ASSIGNMENTS_PER_USER,
+  MAX_ASSIGNMENTS_PER_USER_LIMIT,
+  MAX_QUEUE_ASSIGNEE_IDS,
+} from '../../workflows/queue.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
 import { gatewayError, refusalAbout } from '../errors.ts';
 import type { TagModel } from '../models.ts';
-import { toWireFilter } from './args.ts';
+import { parseId, toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 
 /**
@@ -94,7 +99,13 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
       argument: 'filter.status',
     });
   }
-  const workload = createWorkloadAccumulator();
+  const assigneeIds = args.assigneeIds ?? [];
+  if (assigneeIds.length > MAX_QUEUE_ASSIGNEE_IDS) {
+    throw gatewayError('BAD_USER_INPUT', `assigneeIds accepts at most ${MAX_QUEUE_ASSIGNEE_IDS} ids, got ${assigneeIds.length}.`, {
+      argument: 'assigneeIds',
+    });
+  }
+  const workload = createWorkloadAccumulator(assigneeIds.map((id, i) => parseId(id, `assigneeIds[${i}]`)));
   const [pending] = await Promise.all([
     ctx.client
       .listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 })
