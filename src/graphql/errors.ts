@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import { UpstreamError, type FieldError, type UpstreamErrorCode } from '../upstream/errors.ts';
+import { UpstreamError, type FieldError, type ResourceRef, type UpstreamErrorCode } from '../upstream/errors.ts';
 
 /**
  * Codes of requests refused at the HTTP level, before any operation runs (README,
@@ -62,6 +62,41 @@ export function withExtensions(error: GraphQLError, extensions: Record<string, u
   });
 }
 
+/**
+ * Upstream 403s and 404s say only that a URL was refused; these name the resource
+ * (`FORBIDDEN` "You may not read assignment 7.") and set `extensions.resource`. Any
+ * other error passes unchanged.
+ */
+export const refusalAbout = {
+  assignment(error: unknown, id: number): unknown {
+    return named(error, { type: 'Assignment', id }, `You may not read assignment ${id}.`, `Assignment ${id} does not exist.`);
+  },
+  /** A listing scoped to a project (assignments, queue, analytics, workflow scopes). */
+  projectAssignments(error: unknown, projectId: number | undefined): unknown {
+    if (projectId === undefined) return error;
+    return named(error, { type: 'Project', id: projectId }, `You may not read the assignments of project ${projectId}.`, `Project ${projectId} does not exist.`);
+  },
+  projectTags(error: unknown, projectId: number): unknown {
+    return named(error, { type: 'Project', id: projectId }, `You may not read the tags of project ${projectId}.`, `Project ${projectId} does not exist.`);
+  },
+  /** A refused `set_tags`: every write follows a read of the same rows, so the caller may read them. */
+  tagWrite(error: unknown, projectId: number): unknown {
+    return named(
+      error,
+      { type: 'Project', id: projectId },
+      `You may read the assignments of project ${projectId} but not tag them: tagging needs a member (not a viewer) of the project.`,
+      `An assignment of project ${projectId} no longer exists.`,
+    );
+  },
+};
+
+function named(error: unknown, resource: ResourceRef, forbidden: string, notFound: string): unknown {
+  if (!(error instanceof UpstreamError)) return error;
+  if (error.code === 'FORBIDDEN') return error.about(forbidden, resource);
+  if (error.code === 'NOT_FOUND') return error.about(notFound, resource);
+  return error;
+}
+
 /** No credentials: HTTP 401 with a challenge when the client accepts graphql-response+json. */
 export function unauthenticatedError(): GraphQLError {
   return gatewayError(
@@ -91,6 +126,7 @@ export function maskError(error: unknown, message: string): Error {
         code: original.code,
         retryable: original.retryable,
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
+        ...(original.resource === undefined ? {} : { resource: { type: original.resource.type, id: String(original.resource.id) } }),
         ...fieldErrors,
       },
     });

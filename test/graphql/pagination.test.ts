@@ -140,6 +140,8 @@ describe('assignments connection', () => {
     expect(new Set(visible.map((r) => r.project))).toEqual(new Set([3]));
     const { body } = await stack.gql(PAGE, { filter: { project: '1' }, first: 5 }, { token: TOKENS.bob });
     expect(body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    expect(body.data).toBeNull();
+    expect(body.data).toEqual({ assignments: null });
+    expect(body.errors![0]!.message).toBe('You may not read the assignments of project 1.');
+    expect(body.errors![0]!.extensions!.resource).toEqual({ type: 'Project', id: '1' });
   });
 });

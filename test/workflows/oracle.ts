@@ -8,8 +8,8 @@ import type { WireAssignment } from '../../src/contract/index.ts';
 
 const HOUR_MS = 3_600_000;
 
-export function expectedQueue(rows: WireAssignment[], max: number) {
-  const workload = new Map<number, number>();
+export function expectedQueue(rows: WireAssignment[], max: number, knownAssignees: number[] = []) {
+  const workload = new Map<number, number>(knownAssignees.map((id) => [id, 0]));
   for (const row of rows) {
     if (row.status === 'in_progress' && row.assignee !== null) workload.set(row.assignee, (workload.get(row.assignee) ?? 0) + 1);
   }

@@ -36,14 +36,19 @@ import {
   planQualityReview,
   type ScoredLookup,
 } from '../../workflows/quality-review.ts';
-import { createWorkloadAccumulator, DEFAULT_MAX_ASSIGNMENTS_PER_USER, MAX_ASSIGNMENTS_PER_USER_LIMIT } from '../../workflows/queue.ts';
+import {
+  createWorkloadAccumulator,
+  DEFAULT_MAX_ASSIGNMENTS_PER_USER,
+  MAX_ASSIGNMENTS_PER_USER_LIMIT,
+  MAX_QUEUE_ASSIGNEE_IDS,
+} from '../../workflows/queue.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import type { TagModel } from '../models.ts';
-import { toWireFilter } from './args.ts';
+import { parseId, toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 
 /**
@@ -94,9 +99,17 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
       argument: 'filter.status',
     });
   }
-  const workload = createWorkloadAccumulator();
+  const assigneeIds = args.assigneeIds ?? [];
+  if (assigneeIds.length > MAX_QUEUE_ASSIGNEE_IDS) {
+    throw gatewayError('BAD_USER_INPUT', `assigneeIds accepts at most ${MAX_QUEUE_ASSIGNEE_IDS} ids, got ${assigneeIds.length}.`, {
+      argument: 'assigneeIds',
+    });
+  }
+  const workload = createWorkloadAccumulator(assigneeIds.map((id, i) => parseId(id, `assigneeIds[${i}]`)));
   const [pending] = await Promise.all([
-    ctx.client.listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 }),
+    ctx.client
+      .listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
     readListings(ctx, [{ filter: { ...filter, status: 'in_progress' }, add: workload.add }]),
   ]);
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
@@ -242,7 +255,7 @@ async function readListings(
         }
       } catch (error) {
         failed = true;
-        throw error;
+        throw refusalAbout.projectAssignments(error, filter.project);
       }
     }),
   );
@@ -297,7 +310,11 @@ async function idsMatchingSearch(
   const chunkSize = Math.min(ctx.config.upstream.pageSize, 1000);
   const chunks = Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
   const pages = await Promise.all(
-    chunks.map((chunk) => ctx.client.listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })),
+    chunks.map((chunk) =>
+      ctx.client
+        .listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })
+        .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
+    ),
   );
   for (const page of pages) keep(page.results);
   return matched;
