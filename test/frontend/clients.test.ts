@@ -51,7 +51,7 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     expectTypeOf<AssignmentCardFragment['metadata']>().toEqualTypeOf<unknown>();
     expectTypeOf<AssignmentCardFragment['files'][number]['url']>().toEqualTypeOf<string | null>();
     expectTypeOf<AssignmentCardFragment['id']>().toEqualTypeOf<string>();
-    expectTypeOf<AssignmentsPageQuery['assignments']['totalCount']>().toEqualTypeOf<number>();
+    expectTypeOf<NonNullable<AssignmentsPageQuery['assignments']>['totalCount']>().toEqualTypeOf<number>();
     expectTypeOf<TagAssignmentsMutation['setAssignmentTags']['userErrors'][number]['code']>().toEqualTypeOf<
       'INVALID' | 'NOT_FOUND' | 'REJECTED_BY_UPSTREAM' | 'TAG_PROJECT_MISMATCH' | 'TOO_MANY' | 'UNKNOWN_TAG'
     >();
@@ -109,7 +109,7 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
       expect(cached!.tags.map((tag) => tag.name)).toEqual(expect.arrayContaining(['needs_review', 'urgent']));
     }
     const list = apollo.cache.readQuery({ query: AssignmentsPage, variables: { filter: { project: '2' }, first: 50 } });
-    expect(list!.assignments.edges.find((edge) => edge.node.id === ids[0])!.node.tags.map((tag) => tag.name)).toContain('urgent');
+    expect(list!.assignments!.edges.find((edge) => edge.node.id === ids[0])!.node.tags.map((tag) => tag.name)).toContain('urgent');
   });
 
   it('reports input problems in userErrors, with HTTP 200 and nothing changed', async () => {
@@ -147,8 +147,8 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     const client = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.admin}` } });
     const page = await client.request(AssignmentsPage, { filter: { project: '2' }, first: 10 });
     expectTypeOf(page).toEqualTypeOf<AssignmentsPageQuery>();
-    expect(page.assignments.totalCount).toBe(150);
-    expect(page.assignments.edges.map((edge) => Number(edge.node.id))).toEqual(project2.slice(0, 10).map((row) => row.id));
+    expect(page.assignments!.totalCount).toBe(150);
+    expect(page.assignments!.edges.map((edge) => Number(edge.node.id))).toEqual(project2.slice(0, 10).map((row) => row.id));
     expect(graphqlRequests().map((r) => r.method)).toEqual(['POST']);
 
     const bob = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.bob}` } });

@@ -20,10 +20,11 @@ export function createApolloClient(uri: string, token: string): ApolloClient {
 export async function walkWithApollo(client: ApolloClient, filter: AssignmentFilter, first = 50): Promise<AssignmentCardFragment[]> {
   const list = client.watchQuery({ query: AssignmentsPage, variables: { filter, first } });
   let { data } = await list.refetch();
-  while (data?.assignments.pageInfo.hasNextPage) {
+  // Apollo's default errorPolicy ('none') throws on any error, so a page is never silently missing.
+  while (data?.assignments?.pageInfo.hasNextPage) {
     ({ data } = await list.fetchMore({ variables: { after: data.assignments.pageInfo.endCursor } }));
   }
   // The merged list, as the cache now holds it for this filter.
   const merged = client.readQuery({ query: AssignmentsPage, variables: { filter, first } });
-  return merged?.assignments.edges.map((edge) => edge.node) ?? [];
+  return merged?.assignments?.edges.map((edge) => edge.node) ?? [];
 }

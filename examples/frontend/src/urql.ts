@@ -17,8 +17,9 @@ export async function walkWithUrql(client: Client, filter: AssignmentFilter, fir
   let variables: AssignmentsPageQueryVariables = { filter, first };
   for (;;) {
     const { data, error } = await client.query(AssignmentsPage, variables).toPromise();
-    if (error) throw error;
-    const page = data!.assignments;
+    // A refused field is null, its error beside it (partial data): stop on either.
+    const page = data?.assignments;
+    if (error || !page) throw error ?? new Error('no assignments in the answer');
     rows.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage) return rows;
     variables = { ...variables, after: page.pageInfo.endCursor };

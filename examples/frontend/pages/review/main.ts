@@ -29,8 +29,8 @@ async function loadPage(): Promise<void> {
   const { data, error } = await client
     .query(AssignmentsPage, { filter: { project: project.value }, first: PAGE_SIZE, after })
     .toPromise();
-  if (error) return showProblems(problems, describeUrqlError(error));
-  const page = data!.assignments;
+  const page = data?.assignments;
+  if (error || !page) return showProblems(problems, error ? describeUrqlError(error) : ['No assignments in the answer.']);
   cards.append(...page.edges.map((edge) => renderCard(edge.node)));
   summary.textContent = `${cards.children.length} of ${page.totalCount}`;
   after = page.pageInfo.endCursor;
