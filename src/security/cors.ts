@@ -12,7 +12,7 @@ const MAX_SHOWN_ORIGIN = 200;
 type CorsPolicy = Pick<SecurityConfig, 'corsOrigins' | 'corsAllowLocalhost'>;
 
 /** Whether a browser page of `origin` may read the gateway's answers. */
-export function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
+function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
   return policy.corsOrigins.includes(origin) || (policy.corsAllowLocalhost && LOCAL_DEV_ORIGIN.test(origin));
 }
 

@@ -5,7 +5,6 @@ import {
   isCompositeType,
   type ASTVisitor,
   type DocumentNode,
-  type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -18,6 +17,7 @@ import type { Plugin } from 'graphql-yoga';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/connection.ts';
 import { MAX_IDS_PER_QUERY } from '../graphql/resolvers/assignment.ts';
 import { documentLimitError } from './limit-errors.ts';
+import { isExecutionResult } from '../graphql/results.ts';
 
 /** Weights of graphql-armor's cost-limit, so figures compare with its documentation. */
 const COST_WEIGHTS = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 } as const;
@@ -89,7 +89,7 @@ export function useCostLimit(options: CostLimitOptions): Plugin {
 }
 
 /** The estimate of one operation of a document (0 when it names none that exists). */
-export function estimateOperationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): number {
+function estimateOperationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): number {
   const operation = getOperationAST(document, operationName);
   if (!operation) return 0;
   const fragments = new Map(
@@ -99,9 +99,6 @@ export function estimateOperationCost(schema: GraphQLSchema, document: DocumentN
   return Math.ceil(Math.min(estimate.selectionSet(operation.selectionSet, rootType(schema, operation.operation)), Number.MAX_SAFE_INTEGER));
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}
 
 function rootType(schema: GraphQLSchema, operation: 'query' | 'mutation' | 'subscription'): GraphQLCompositeType | undefined {
   return schema.getRootType(operation as never) ?? undefined;

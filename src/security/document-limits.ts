@@ -1,10 +1,12 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { characterLimitPlugin } from '@escape.tech/graphql-armor-character-limit';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult, type ValidationContext } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 import { useCostLimit } from './cost.ts';
 import { documentLimitError, foundIn, type DocumentLimit } from './limit-errors.ts';
+import { withExtensions } from '../graphql/errors.ts';
+import { isExecutionResult } from '../graphql/results.ts';
 
 /**
  * Plugins that refuse a hostile document while it is parsed or validated: before
@@ -82,17 +84,6 @@ function useHideSuggestions(): Plugin {
 function withoutSuggestion(error: GraphQLError): GraphQLError {
   const message = error.message.replace(SUGGESTION, '');
   if (message === error.message) return error;
-  if (!(error instanceof GraphQLError)) return { ...(error as object), message } as GraphQLError;
-  return new GraphQLError(message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
+  return withExtensions(error, { ...(error.extensions as Record<string, unknown> | undefined) }, message);
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}

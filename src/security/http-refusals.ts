@@ -4,6 +4,7 @@ import { processRegularResult, type Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
 import { gatewayError, withExtensions, type HttpRefusalCode } from '../graphql/errors.ts';
+import { isExecutionResult } from '../graphql/results.ts';
 
 /** What yoga can answer in (its result processors); anything else in `Accept` gets 406. */
 const ANSWER_MEDIA_TYPES = ['application/graphql-response+json', 'application/json', 'text/event-stream', 'multipart/mixed'];
@@ -121,9 +122,6 @@ function withCode(error: GraphQLError): GraphQLError {
   return code === undefined ? error : withExtensions(error, { ...error.extensions, code, retryable: false });
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}
 
 /**
  * A JSON refusal that replaces `previous` (a response yoga made without a body),

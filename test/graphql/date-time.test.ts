@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Instant, type WireAssignment, type WirePage } from '../../src/contract/index.ts';
+import { Instant, type WireAssignment } from '../../src/contract/index.ts';
 import { DateTimeScalar } from '../../src/graphql/date-time.ts';
 import { rest, restAll } from '../helpers/rest.ts';
-import { SEED_NOW, startStack, type Stack } from '../helpers/stack.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
 
 describe('Instant and the DateTime scalar', () => {
   it('keeps all six fraction digits of an upstream timestamp, whatever its offset or digit count', () => {
@@ -124,7 +124,6 @@ describe('DateTime round trips through the gateway (embedded backend)', () => {
 
     const age = await stack.gql(`query($asOf: DateTime) { assignment(id: ${newest.id}) { ageHours(asOf: $asOf) } }`, { asOf });
     expect(age.body.data!.assignment.ageHours).toBeCloseTo((Date.parse(asOf) - Date.parse(newest.created_at)) / 3_600_000, 6);
-    expect(SEED_NOW.getTime()).toBeLessThan(Date.parse(asOf));
   });
 
   it('a DateTime without a time zone is a BAD_USER_INPUT error naming the expected form, and calls nothing', async () => {
@@ -132,10 +131,5 @@ describe('DateTime round trips through the gateway (embedded backend)', () => {
     expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     expect(body.errors![0]!.message).toContain('RFC 3339');
     expect(stack.backend.requests).toHaveLength(0);
-  });
-
-  it('keeps the page shape the REST API gives (sanity: the listing read above is the oracle)', async () => {
-    const page = await rest<WirePage<WireAssignment>>(stack.backend.url, 'sdk/assignments/?project=1&page_size=1');
-    expect(page.count).toBe(rows.length);
   });
 });

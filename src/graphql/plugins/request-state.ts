@@ -3,6 +3,7 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { UpstreamStats } from '../../upstream/client.ts';
 import { withExtensions } from '../errors.ts';
+import { isExecutionResult } from '../results.ts';
 
 /** What the gateway tracks for one HTTP request, from arrival to response. */
 export interface RequestState {
@@ -41,9 +42,6 @@ export function useRequestState(states: WeakMap<Request, RequestState>): Plugin 
   };
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}
 
 function withRequestExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
   const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
