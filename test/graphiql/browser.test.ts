@@ -21,10 +21,13 @@ const STEP_MS = 30_000;
 const SCREENSHOT = '/tmp/graphiql.png';
 
 /** GraphiQL titles each tab with its operation's name. */
-const exampleNames = (graphiqlOptions({}).defaultTabs ?? []).map((tab) => {
-  const operation = parse(tab.query ?? '').definitions[0] as OperationDefinitionNode;
-  return operation.name?.value;
-});
+const exampleQueries = new Map(
+  (graphiqlOptions({}).defaultTabs ?? []).map((tab) => {
+    const operation = parse(tab.query ?? '').definitions[0] as OperationDefinitionNode;
+    return [operation.name?.value, tab.query] as const;
+  }),
+);
+const exampleNames = [...exampleQueries.keys()];
 
 /** The text of a Monaco editor: it renders lines as absolutely placed divs, with non-breaking spaces. */
 async function editorText(editor: Locator): Promise<string> {
@@ -60,10 +63,16 @@ describe('GraphiQL in headless Chromium, over real HTTP', () => {
 
   const activeTab = () => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent();
 
-  /** Makes a tab the active one with a single click, as a person does (src/graphiql/bundle.ts has the fix). */
+  /**
+   * Makes a tab the active one with a single click, as a person does (src/graphiql/bundle.ts has
+   * the fix), then waits for GraphiQL to take in the tab's query: it parses the editor (operation
+   * name included) in a debounced handler that also mirrors the query into `?query=`. Run before
+   * that handler and GraphiQL sends the previous tab's operation name ("Cannot infer operation").
+   */
   async function selectTab(name: string): Promise<void> {
     await page.getByRole('button', { name, exact: true }).click();
     await expect.poll(activeTab, { timeout: STEP_MS }).toBe(name);
+    await expect.poll(() => new URL(page.url()).searchParams.get('query'), { timeout: STEP_MS }).toBe(exampleQueries.get(name));
   }
 
   /** Clicks Run and returns the JSON the response pane shows once it has `key`. */
