@@ -1,9 +1,9 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.ts';
 import { createContext, type ContextDeps, type GatewayContext } from './context.ts';
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
+import { useGraphiQLPage } from './graphiql/page.ts';
 import { useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
@@ -67,9 +67,8 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // The bundled renderer inlines GraphiQL's assets: the page loads with no CDN.
-    renderGraphiQL,
-    graphiql: config.security.graphiql ? graphiqlOptions({ demoToken: deps.demoToken }) : false,
+    // useGraphiQLPage serves GraphiQL instead (compressed, cacheable, from node_modules: no CDN).
+    graphiql: false,
     maskedErrors: { maskError },
     logging: observability.logging,
     context: (initial) => {
@@ -87,6 +86,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     ...securityOptions(config),
     plugins: [
       useRequestState(states),
+      ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),
       ...securityPlugins(config),
       useRequireCredentials(),
       reliability.deadlines.plugin(),

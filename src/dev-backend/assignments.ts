@@ -1,6 +1,7 @@
 import type { WireAssignment, WirePage } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { FieldErrors, forbidden, notFound } from './errors.ts';
+import { withRequestOrigin } from './media.ts';
 import { paginate } from './pagination.ts';
 import { parseAssignmentFilter, parseOrdering, parsePageSize } from './params.ts';
 
@@ -9,7 +10,7 @@ export function getAssignment(context: RequestContext): WireAssignment {
   const assignment = context.store.getAssignment(context.pathId!);
   if (!assignment) throw notFound();
   if (!context.principal.canRead(assignment.project)) throw forbidden();
-  return assignment;
+  return withRequestOrigin(assignment, context.url.origin);
 }
 
 /**
@@ -26,6 +27,6 @@ export function listAssignments(context: RequestContext): WirePage<WireAssignmen
   if (filter.project !== undefined && !context.principal.canRead(filter.project)) throw forbidden();
   const query = { filter, visibleProjects: context.principal.visibleProjects };
   return paginate(context, pageSize, context.store.countAssignments(query), (slice) =>
-    context.store.listAssignments(query, ordering, slice),
+    context.store.listAssignments(query, ordering, slice).map((row) => withRequestOrigin(row, context.url.origin)),
   );
 }

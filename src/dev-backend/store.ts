@@ -7,7 +7,7 @@ import type {
   WireStatus,
   WireTag,
 } from '../contract/index.ts';
-import { INDEXES, SCHEMA_VERSION, createSchema } from './schema.ts';
+import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import type { ProjectRole } from './users.ts';
 
@@ -107,7 +107,11 @@ export class DevStore {
     try {
       if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      const version = db.pragma('user_version', { simple: true }) as number;
+      let version = db.pragma('user_version', { simple: true }) as number;
+      if (canMigrate(version)) {
+        migrate(db, version);
+        version = SCHEMA_VERSION;
+      }
       if (version !== 0 && version !== SCHEMA_VERSION) {
         throw new Error(`${path}: schema version ${version}, expected ${SCHEMA_VERSION}; delete the file to reseed`);
       }

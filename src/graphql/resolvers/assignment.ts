@@ -2,7 +2,7 @@ import type { QueryAssignmentsArgs, Resolvers } from '../../__generated__/resolv
 import { encodeCursor, planPages, toWindow } from '../connection.ts';
 import type { GatewayContext } from '../../context.ts';
 import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
 import { ageHours } from '../../workflows/timestamps.ts';
 import type { AssignmentConnectionModel } from '../models.ts';
@@ -49,7 +49,7 @@ export const assignmentResolvers: Resolvers = {
     },
     createdAt: (row) => row.created_at,
     updatedAt: (row) => row.updated_at,
-    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf ?? ctx.now()),
+    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf?.toDate() ?? ctx.now()),
   },
   AssignmentFile: {
     key: (model) => model.key,
@@ -113,7 +113,19 @@ function toOrdering(orderBy: QueryAssignmentsArgs['orderBy']): WireOrdering {
 async function loadConnection(ctx: GatewayContext, args: QueryAssignmentsArgs): Promise<AssignmentConnectionModel> {
   const window = toWindow(args);
   const filter = toWireFilter(args.filter);
-  const ordering = toOrdering(args.orderBy);
+  try {
+    return await readConnection(ctx, window, filter, toOrdering(args.orderBy));
+  } catch (error) {
+    throw refusalAbout.projectAssignments(error, filter.project);
+  }
+}
+
+async function readConnection(
+  ctx: GatewayContext,
+  window: ReturnType<typeof toWindow>,
+  filter: WireAssignmentFilter,
+  ordering: WireOrdering,
+): Promise<AssignmentConnectionModel> {
   const client = ctx.client;
 
   let start: number;
