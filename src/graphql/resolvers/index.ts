@@ -1,6 +1,7 @@
 import { DateTimeResolver, JSONResolver, NonNegativeIntResolver, PositiveIntResolver, URLResolver } from 'graphql-scalars';
 import type { Resolvers } from '../../__generated__/resolvers-types.ts';
 import { assignmentResolvers } from './assignment.ts';
+import { liveResolvers } from './live.ts';
 import { tagResolvers } from './tag.ts';
 import { workflowResolvers } from './workflows.ts';
 
@@ -16,4 +17,5 @@ export const resolvers: Resolvers[] = [
   assignmentResolvers,
   tagResolvers,
   workflowResolvers,
+  liveResolvers,
 ];

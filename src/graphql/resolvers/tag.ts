@@ -95,7 +95,12 @@ async function setAssignmentTags(ctx: GatewayContext, input: MutationSetAssignme
     assignmentIds,
     tagIds: tagsPerProject.get(projectId)!.map((tag) => tag.id),
   }));
-  const outcome = await executeTagWrites(ctx.client, writes, { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false });
+  const outcome = await executeTagWrites(
+    ctx.client,
+    writes,
+    { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false },
+    ctx.afterWrite,
+  );
   if (outcome.userErrors.length > 0) return { ...refused(outcome.userErrors), writeCalls: outcome.writeCalls };
 
   // Read back after the write: the loader may hold the rows from before it.

@@ -12,6 +12,7 @@ import type {
   UserError,
 } from '../../__generated__/resolvers-types.ts';
 import type { WireAssignment, WireAssignmentFilter } from '../../contract/index.ts';
+import { scopeTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import {
@@ -75,6 +76,7 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
     });
   }
   const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
   if (filter.status !== undefined) {
     throw gatewayError('BAD_USER_INPUT', 'filter.status must be left out: the queue reads pending and in-progress assignments itself.', {
       argument: 'filter.status',
@@ -99,7 +101,9 @@ async function assignmentAnalytics(
   }
   const window = analyticsWindow(args.asOf ?? ctx.now(), days);
   const accumulator = createAnalyticsAccumulator(window);
-  await readListings(ctx, [{ filter: analyticsFilter(toWireFilter(args.filter), window), add: accumulator.add }]);
+  const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
+  await readListings(ctx, [{ filter: analyticsFilter(filter, window), add: accumulator.add }]);
   return accumulator.result();
 }
 
@@ -312,5 +316,5 @@ async function applyTags(
 ): Promise<{ writeCalls: number; userErrors: UserError[] }> {
   const writes = planTagWrites(items, tags);
   if (dryRun) return { writeCalls: 0, userErrors: [] };
-  return executeTagWrites(ctx.client, writes, { mode: 'add', notify: false });
+  return executeTagWrites(ctx.client, writes, { mode: 'add', notify: false }, ctx.afterWrite);
 }
