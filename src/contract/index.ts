@@ -8,3 +8,4 @@ export * from './ids.ts';
 export * from './pagination.ts';
 export * from './routes.ts';
 export * from './tags.ts';
+export * from './timestamps.ts';

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
-import type { WireAssignment, WireAssignmentFilter } from '../contract/index.ts';
+import { epochMicros, formatMicros, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
 import { gatewayError, type ErrorCode } from '../graphql/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SharedState } from '../shared-state/index.ts';
 import type { Credentials, SynapseClient } from '../upstream/client.ts';
 import { UpstreamError } from '../upstream/errors.ts';
-import { epochMicros } from '../workflows/timestamps.ts';
 import { createEventStream, type EventStream } from './event-stream.ts';
 
 /** What a subscriber receives: a changed assignment, or the error that ends its stream. */
@@ -170,8 +169,10 @@ class LiveGroup {
   private readonly channel: string;
   private readonly offBus: () => void;
   private readonly timer: NodeJS.Timeout;
-  /** Newest `updated_at` seen; polls ask for rows updated at or after it. */
+  /** Newest `updated_at` seen; polls ask for rows updated after it (see readChanges). */
   private cursor: string | undefined;
+  /** True when the last poll stopped at its page limit: rows at the cursor's own instant may remain. */
+  private cursorInclusive = false;
   /** Rows updated at or before this (µs) predate the subscription: never delivered, whoever polled them. */
   private floor = Number.NEGATIVE_INFINITY;
   private starting: Promise<void>;
@@ -267,9 +268,10 @@ class LiveGroup {
     const shared = await leases.read(`cursor:${this.key}`);
     if (shared !== undefined && (this.cursor === undefined || epochMicros(shared) > epochMicros(this.cursor))) this.cursor = shared;
     try {
-      const rows = await this.readChanges();
+      const { rows, complete } = await this.readChanges();
       if (this.ended) return;
       const last = rows.at(-1);
+      this.cursorInclusive = !complete;
       if (last) {
         this.cursor = last.updated_at;
         await leases.write(`cursor:${this.key}`, last.updated_at, Math.max(this.options.leaseMs * 10, 60_000));
@@ -290,20 +292,33 @@ class LiveGroup {
     }
   }
 
-  /** Rows of the filter updated at or after the cursor, oldest change first, a few pages at most. */
-  private async readChanges(): Promise<WireAssignment[]> {
-    const filter: WireAssignmentFilter = { ...this.filter, ...(this.cursor === undefined ? {} : { updated_after: this.cursor }) };
+  /**
+   * Rows of the filter updated after the cursor, oldest change first, a few pages at
+   * most. `updated_after` is inclusive, so the cursor is moved on by one microsecond
+   * (the API's precision): rows sharing the cursor's instant (a bulk write of 1,000)
+   * are not read again on every poll. After a poll cut short by its page limit, the
+   * next one starts at the cursor's own instant, since some of its rows may be unread.
+   */
+  private async readChanges(): Promise<{ rows: WireAssignment[]; complete: boolean }> {
+    const after =
+      this.cursor === undefined ? undefined : this.cursorInclusive ? this.cursor : formatMicros(epochMicros(this.cursor) + 1);
+    const filter: WireAssignmentFilter = { ...this.filter, ...(after === undefined ? {} : { updated_after: after }) };
     const rows: WireAssignment[] = [];
     for (let page = 1; page <= MAX_PAGES_PER_POLL; page++) {
       const result = await this.client.listAssignments(filter, { page, pageSize: this.options.pageSize, ordering: 'updated_at' });
       rows.push(...result.results);
       // Trust the rows that came back, not the page size asked for (DRF may cap it).
-      if (result.results.length === 0 || rows.length >= result.count || result.next === null) break;
+      if (result.results.length === 0 || rows.length >= result.count || result.next === null) return { rows, complete: true };
     }
-    return rows;
+    return { rows, complete: false };
   }
 
   private onMessage(message: BusMessage): void {
+    // Another replica's poller may publish before this group's first read fixed its floor.
+    void this.starting.then(() => this.handle(message));
+  }
+
+  private handle(message: BusMessage): void {
     if (this.ended) return;
     if (message.type === 'end') {
       void this.end(gatewayError(message.code, message.message));

@@ -1,6 +1,5 @@
 import type { AssigneePerformance, ResolversParentTypes } from '../__generated__/resolvers-types.ts';
-import { WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
-import { epochMicros } from './timestamps.ts';
+import { epochMicros, WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
 
 export const DEFAULT_ANALYTICS_DAYS = 30;
 /** Ten years: enough for any report, and keeps `asOf - days` a valid date. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator } from '../../src/workflows/analytics.ts';
-import { epochMicros } from '../../src/workflows/timestamps.ts';
+import { epochMicros } from '../../src/contract/index.ts';
 import { row } from './rows.ts';
 
 const AS_OF = new Date('2026-11-20T12:00:00.000Z');
