@@ -47,7 +47,8 @@ const EnvSchema = z.object({
   INTROSPECTION_ENABLED: boolish.optional(),
   EXPOSE_LIMITS: boolish.optional(),
   CORS_ORIGINS: origins.optional(),
-  CSRF_PREVENTION: boolish.default(true),
+  CORS_ALLOW_LOCALHOST: boolish.optional(),
+  CSRF_PREVENTION: boolish.default(false),
   MAX_DEPTH: int(1, 100).default(8),
   MAX_ALIASES: int(0, 1000).default(15),
   MAX_DIRECTIVES: int(0, 1000).default(50),
@@ -116,9 +117,14 @@ export interface SecurityConfig {
   introspection: boolean;
   /** Say which limit a refused document broke, and by how much. Default: on except in production. */
   exposeLimits: boolean;
-  /** Origins allowed to call from a browser; empty means same-origin only. */
+  /** Origins allowed to call from a browser, exactly as listed. */
   corsOrigins: string[];
-  /** Require a preflighted content type or the `x-graphql-yoga-csrf` header (else 403). */
+  /** Also allow any `http://localhost:<port>` and `http://127.0.0.1:<port>` (frontend dev servers). Default: on except in production. */
+  corsAllowLocalhost: boolean;
+  /**
+   * Require a preflighted content type or the `x-graphql-yoga-csrf` header (else 403).
+   * Default off: callers authenticate by header only, which a browser never adds on its own.
+   */
   csrfPrevention: boolean;
   maxDepth: number;
   maxAliases: number;
@@ -236,6 +242,7 @@ function securityFromEnv(env: Env): SecurityConfig {
     introspection: env.INTROSPECTION_ENABLED ?? open,
     exposeLimits: env.EXPOSE_LIMITS ?? open,
     corsOrigins: env.CORS_ORIGINS ?? [],
+    corsAllowLocalhost: env.CORS_ALLOW_LOCALHOST ?? open,
     csrfPrevention: env.CSRF_PREVENTION,
     maxDepth: env.MAX_DEPTH,
     maxAliases: env.MAX_ALIASES,

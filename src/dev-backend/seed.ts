@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { formatMicros, type WireFile, type WireStatus } from '../contract/index.ts';
+import type { WireFile, WireStatus } from '../contract/index.ts';
 import { mulberry32, type Random } from './prng.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
+import { formatMicros } from './timestamps.ts';
 import { ANNOTATORS, DEMO_USERS } from './users.ts';
 
 export interface SeedOptions {

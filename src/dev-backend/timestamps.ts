@@ -1,5 +1,3 @@
-import { formatMicros } from '../contract/index.ts';
-
 /**
  * Timestamps travel and are stored in DRF's form, `2026-11-20T10:00:00.123456Z`:
  * always UTC, always microseconds. The fixed width makes string order equal time order,
@@ -10,6 +8,13 @@ const MICROS_PER_MS = 1000;
 /** Years 0000 to 9999: the range a four-digit year can spell. */
 const MIN_MS = -62_167_219_200_000;
 const MAX_MS = 253_402_300_800_000;
+
+/** Formats microseconds since the epoch. */
+export function formatMicros(epochMicros: number): string {
+  const ms = Math.floor(epochMicros / MICROS_PER_MS);
+  const micros = epochMicros - ms * MICROS_PER_MS;
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+}
 
 export function formatDate(date: Date): string {
   return formatMicros(date.getTime() * MICROS_PER_MS);

@@ -1,3 +1,4 @@
+import type { SetAssignmentTagsPayload } from '../__generated__/resolvers-types.ts';
 import type { WireAssignment, WireFile, WireTag } from '../contract/index.ts';
 
 /** A tag with the project it was listed under (the wire tag does not say). */
@@ -24,3 +25,9 @@ export interface AssignmentConnectionModel {
   start: number;
   totalCount: number;
 }
+
+/** `setAssignmentTags`' payload as its resolver returns it: assignments by id, read back when selected. */
+export type SetAssignmentTagsPayloadModel = Omit<SetAssignmentTagsPayload, 'assignments' | 'tags'> & {
+  assignmentIds: number[];
+  tags: TagModel[];
+};

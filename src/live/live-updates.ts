@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
-import { epochMicros, formatMicros, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
+import { Instant, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
 import { gatewayError, type ErrorCode } from '../graphql/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SharedState } from '../shared-state/index.ts';
+import { epochMicros } from '../workflows/timestamps.ts';
 import type { Credentials, SynapseClient } from '../upstream/client.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import { createEventStream, type EventStream } from './event-stream.ts';
@@ -301,7 +302,7 @@ class LiveGroup {
    */
   private async readChanges(): Promise<{ rows: WireAssignment[]; complete: boolean }> {
     const after =
-      this.cursor === undefined ? undefined : this.cursorInclusive ? this.cursor : formatMicros(epochMicros(this.cursor) + 1);
+      this.cursor === undefined || this.cursorInclusive ? this.cursor : Instant.parse(this.cursor, 'utc-if-missing')?.plusMicros(1).toString();
     const filter: WireAssignmentFilter = { ...this.filter, ...(after === undefined ? {} : { updated_after: after }) };
     const rows: WireAssignment[] = [];
     for (let page = 1; page <= MAX_PAGES_PER_POLL; page++) {

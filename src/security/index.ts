@@ -1,8 +1,9 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
+import { corsOptions, useRefusedPreflight } from './cors.ts';
 import { documentLimitPlugins } from './document-limits.ts';
+import { useHttpRefusals } from './http-refusals.ts';
 import { useExpensiveOperationLimit } from './rate-limit.ts';
 
 /** Yoga options that limit what a request may be (body size, batching, CORS). */
@@ -11,7 +12,7 @@ export function securityOptions(config: Config): Partial<YogaServerOptions<Recor
   return {
     maxRequestBodySize: security.maxBodyBytes,
     batching: security.maxBatch > 0 ? { limit: security.maxBatch } : false,
-    cors: corsOptions(security.corsOrigins),
+    cors: corsOptions(security),
   };
 }
 
@@ -19,39 +20,9 @@ export function securityOptions(config: Config): Partial<YogaServerOptions<Recor
 export function securityPlugins(config: Config): Plugin<GatewayContext>[] {
   const { security } = config;
   return [
-    ...(security.csrfPrevention ? [useCSRFPrevention() as Plugin<GatewayContext>] : []),
+    useHttpRefusals(security),
+    useRefusedPreflight(security),
     ...(documentLimitPlugins(security) as Plugin<GatewayContext>[]),
     ...(security.rateLimitExpensivePerMinute > 0 ? [useExpensiveOperationLimit(security.rateLimitExpensivePerMinute)] : []),
   ];
-}
-
-/**
- * CORS headers only for an allowed origin, so a browser elsewhere cannot read the
- * answers. Yoga's own list handling is not used: with several origins it answers an
- * unknown one with `Access-Control-Allow-Origin: null`, which sandboxed iframes match.
- * Credentials travel in the Authorization header, never cookies, so none are allowed.
- */
-export function corsOptions(origins: readonly string[]): YogaServerOptions<Record<string, unknown>, GatewayContext>['cors'] {
-  if (origins.length === 0) return false;
-  const allowed = new Set(origins);
-  return (request: Request): CORSOptions => {
-    const origin = request.headers.get('origin');
-    if (origin === null || !allowed.has(origin)) return false;
-    return {
-      origin: [origin],
-      methods: ['GET', 'POST'],
-      allowedHeaders: [
-        'accept',
-        'authorization',
-        'content-type',
-        'synapse-access-token',
-        'synapse-tenant',
-        'x-graphql-yoga-csrf',
-        'x-request-id',
-      ],
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      credentials: false,
-      maxAge: 600,
-    };
-  };
 }

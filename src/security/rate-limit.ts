@@ -40,7 +40,7 @@ export class CallerBuckets {
 
   /** Takes `weight` tokens; returns 0 when granted, else the seconds to wait before it would be. */
   take(caller: string, weight: number): number {
-    const key = createHash('sha256').update(caller).digest('base64url');
+    const key = keyOf(caller);
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
     // Re-inserted on every visit, so the Map's first key is the least recently seen.
@@ -56,6 +56,17 @@ export class CallerBuckets {
     }
     return Math.max(1, Math.ceil((weight - bucket.tokens) / this.perMs / 1000));
   }
+
+  /** What is left for a caller now (whole operations), and in how many ms the bucket is full again. */
+  status(caller: string): { remaining: number; msUntilFull: number } {
+    const bucket = this.buckets.get(keyOf(caller));
+    const tokens = bucket ? Math.min(this.perMinute, bucket.tokens + (this.now() - bucket.at) * this.perMs) : this.perMinute;
+    return { remaining: Math.floor(tokens), msUntilFull: Math.ceil((this.perMinute - tokens) / this.perMs) };
+  }
+}
+
+function keyOf(caller: string): string {
+  return createHash('sha256').update(caller).digest('base64url');
 }
 
 /**
@@ -63,17 +74,36 @@ export class CallerBuckets {
  * caller has left this minute (RATE_LIMITED, HTTP 429, `retryAfterSeconds`). Each
  * expensive root field weighs 1, so aliases do not multiply the allowance. Callers
  * without credentials are left to useRequireCredentials, which refuses them anyway.
+ * An operation that counted, granted or refused, answers with `extensions.rateLimit =
+ * { limit, remaining, resetAt }` (GitHub's model): the allowance per minute, what is
+ * left after it, and when the allowance is whole again.
  */
-export function useExpensiveOperationLimit(perMinute: number, now?: () => number): Plugin<GatewayContext> {
+export function useExpensiveOperationLimit(
+  perMinute: number,
+  now?: () => number,
+  wallClock: () => number = Date.now,
+): Plugin<GatewayContext> {
   const buckets = new CallerBuckets(perMinute, now);
+  const rateLimitOf = (token: string) => {
+    const { remaining, msUntilFull } = buckets.status(token);
+    return { limit: perMinute, remaining, resetAt: new Date(wallClock() + msUntilFull).toISOString() };
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GatewayContext;
       if (!context.credentials) return;
       const weight = expensiveFieldCount(args.document, args.operationName, args.variableValues);
       if (weight === 0) return;
-      const retryAfterSeconds = buckets.take(context.credentials.token, weight);
-      if (retryAfterSeconds === 0) return;
+      const token = context.credentials.token;
+      const retryAfterSeconds = buckets.take(token, weight);
+      if (retryAfterSeconds === 0) {
+        return {
+          onExecuteDone({ result, setResult }) {
+            if (isAsyncIterable(result)) return;
+            setResult({ ...result, extensions: { ...result.extensions, rateLimit: rateLimitOf(token) } });
+          },
+        };
+      }
       setResultAndStopExecution({
         data: null,
         errors: [
@@ -85,9 +115,15 @@ export function useExpensiveOperationLimit(perMinute: number, now?: () => number
             { retryAfterSeconds, http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } } },
           ),
         ],
+        extensions: { rateLimit: rateLimitOf(token) },
       });
+      return undefined;
     },
   };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /**

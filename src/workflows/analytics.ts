@@ -1,21 +1,22 @@
 import type { AssigneePerformance, ResolversParentTypes } from '../__generated__/resolvers-types.ts';
-import { epochMicros, WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
+import { Instant, WIRE_STATUSES, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
+import { epochMicros } from './timestamps.ts';
 
 export const DEFAULT_ANALYTICS_DAYS = 30;
 /** Ten years: enough for any report, and keeps `asOf - days` a valid date. */
 export const MAX_ANALYTICS_DAYS = 3650;
 
-const DAY_MS = 86_400_000;
+const DAY_MICROS = 86_400_000_000;
 const HOUR_MICROS = 3_600_000_000;
 
-/** The creation-time window of a report: `from` and `to` both included. */
+/** The creation-time window of a report: `from` and `to` both included, to the microsecond. */
 export interface AnalyticsWindow {
-  from: Date;
-  to: Date;
+  from: Instant;
+  to: Instant;
 }
 
-export function analyticsWindow(asOf: Date, days: number): AnalyticsWindow {
-  return { from: new Date(asOf.getTime() - days * DAY_MS), to: asOf };
+export function analyticsWindow(asOf: Instant, days: number): AnalyticsWindow {
+  return { from: asOf.plusMicros(-days * DAY_MICROS), to: asOf };
 }
 
 /**
@@ -25,8 +26,8 @@ export function analyticsWindow(asOf: Date, days: number): AnalyticsWindow {
  */
 export function analyticsFilter(filter: WireAssignmentFilter, window: AnalyticsWindow): WireAssignmentFilter {
   const callerAfter = filter.created_after;
-  const keepCaller = callerAfter !== undefined && Date.parse(callerAfter) > window.from.getTime();
-  return { ...filter, created_after: keepCaller ? callerAfter : window.from.toISOString() };
+  const keepCaller = callerAfter !== undefined && epochMicros(callerAfter) > window.from.epochMicros;
+  return { ...filter, created_after: keepCaller ? callerAfter : window.from.toString() };
 }
 
 /** One entry of `statusBreakdown`; the GraphQL layer names the status (codegen mapper of StatusCount). */
@@ -58,8 +59,8 @@ export interface AnalyticsAccumulator {
  * `rejected` row is counted like any other (the seed's dict lacked that key).
  */
 export function createAnalyticsAccumulator(window: AnalyticsWindow): AnalyticsAccumulator {
-  const fromMicros = window.from.getTime() * 1000;
-  const toMicros = window.to.getTime() * 1000;
+  const fromMicros = window.from.epochMicros;
+  const toMicros = window.to.epochMicros;
   const overall = emptyTally();
   const perAssignee = new Map<number, Tally>();
   return {

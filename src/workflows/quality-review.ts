@@ -5,9 +5,10 @@ import type {
   TagCount,
   UserError,
 } from '../__generated__/resolvers-types.ts';
-import { epochMicros, toSynapseId, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
+import { toSynapseId, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
 import { parseTagName, userError, type NamedTag } from './input.ts';
 import type { TagAssignment } from './write-plan.ts';
+import { epochMicros } from './timestamps.ts';
 
 /** Most scores one review accepts: their ids are read in one batched call and fit one write per tag. */
 const MAX_SCORES = 1000;

@@ -115,6 +115,13 @@ describe('per-caller response cache (one process, in memory)', () => {
     expect(tagNames(next.body.data!.assignments.nodes.find((n: { id: string }) => n.id === '5'))).toContain('duplicate');
   });
 
+  it('a hit still counts against the per-caller limit, and its rateLimit and cost are this request\'s own', async () => {
+    const first = await stack.gql(ANALYTICS, { project: '2' }, { token: TOKENS.alice });
+    const second = await stack.gql(ANALYTICS, { project: '2' }, { token: TOKENS.alice });
+    expect(second.body.extensions).toMatchObject({ cache: 'HIT', cost: first.body.extensions!['cost'] });
+    expect(second.body.extensions!['rateLimit'].remaining).toBe(first.body.extensions!['rateLimit'].remaining - 1);
+  });
+
   it('does not cache answers with errors', async () => {
     const missing = await stack.gql(ONE, { id: '999999' });
     expect(missing.body.errors![0]!.extensions!['code']).toBe('NOT_FOUND');

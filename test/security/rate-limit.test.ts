@@ -5,6 +5,16 @@ import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { EXAMPLE_OPERATIONS, expectRequestIds, post } from './helpers.ts';
 
 describe('CallerBuckets', () => {
+  it('reports what is left and when the bucket is full again', () => {
+    let now = 0;
+    const buckets = new CallerBuckets(4, () => now);
+    expect(buckets.status('a')).toEqual({ remaining: 4, msUntilFull: 0 });
+    buckets.take('a', 3);
+    expect(buckets.status('a')).toEqual({ remaining: 1, msUntilFull: 45_000 });
+    now += 15_000;
+    expect(buckets.status('a')).toEqual({ remaining: 2, msUntilFull: 30_000 });
+  });
+
   it('grants perMinute at once, then refills continuously, per caller', () => {
     let now = 0;
     const buckets = new CallerBuckets(3, () => now);
@@ -92,10 +102,20 @@ describe('per-caller limit of expensive operations', () => {
   beforeEach(() => stack.backend.resetRequests());
 
   it('refuses the caller over the limit with RATE_LIMITED, 429, Retry-After, before any upstream call', async () => {
+    const remaining: number[] = [];
     for (let i = 0; i < 3; i++) {
+      const started = Date.now();
       const ok = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
       expect(ok.body.errors).toBeUndefined();
+      // GitHub's model: what counted says how much is left and when the allowance is whole again.
+      const rateLimit = ok.body.extensions.rateLimit;
+      expect(rateLimit.limit).toBe(3);
+      remaining.push(rateLimit.remaining);
+      const resetAt = Date.parse(rateLimit.resetAt);
+      expect(resetAt).toBeGreaterThan(started);
+      expect(resetAt).toBeLessThanOrEqual(Date.now() + 60_000);
     }
+    expect(remaining).toEqual([2, 1, 0]);
     stack.backend.resetRequests();
     const refused = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
     expect(refused.status).toBe(429);
@@ -107,15 +127,18 @@ describe('per-caller limit of expensive operations', () => {
     expect(refused.headers.get('retry-after')).toBe(String(error.extensions.retryAfterSeconds));
     expect(error.message).toMatch(/^Too many expensive operations \(at most 3 per minute per token\); retry in \d+ s\.$/);
     expect(error.extensions).not.toHaveProperty('http');
+    expect(refused.body.extensions.rateLimit).toMatchObject({ limit: 3, remaining: 0 });
     expectRequestIds(refused);
     expect(stack.backend.requests).toHaveLength(0);
   });
 
-  it('leaves cheap operations and other callers alone', async () => {
+  it('leaves cheap operations and other callers alone (a cheap answer carries no rateLimit: it did not count)', async () => {
     const cheap = await post(stack.gateway, { query: '{ assignments(first: 10) { nodes { id } } }' }, { token: TOKENS.alice });
     expect(cheap.body.errors).toBeUndefined();
+    expect(cheap.body.extensions).not.toHaveProperty('rateLimit');
     const other = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.bob });
     expect(other.body.errors).toBeUndefined();
+    expect(other.body.extensions.rateLimit).toMatchObject({ limit: 3, remaining: 2 });
   });
 
   it('weighs aliases: an operation with more expensive fields than the minute allows is refused outright', async () => {
@@ -129,7 +152,11 @@ describe('per-caller limit of expensive operations', () => {
   it('RATE_LIMIT_EXPENSIVE_PER_MINUTE=0 turns it off', async () => {
     const unlimited = await startStack({ assignments: 120, env: { RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0' } });
     try {
-      for (let i = 0; i < 5; i++) expect((await post(unlimited.gateway, { query: BIG_PAGE })).status).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        const response = await post(unlimited.gateway, { query: BIG_PAGE });
+        expect(response.status).toBe(200);
+        expect(response.body.extensions).not.toHaveProperty('rateLimit');
+      }
     } finally {
       await unlimited.close();
     }

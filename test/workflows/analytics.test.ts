@@ -1,20 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
+import { Instant, type WireAssignment, type WireStatus } from '../../src/contract/index.ts';
 import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator } from '../../src/workflows/analytics.ts';
-import { epochMicros } from '../../src/contract/index.ts';
+import { epochMicros } from '../../src/workflows/timestamps.ts';
 import { row } from './rows.ts';
 
-const AS_OF = new Date('2026-11-20T12:00:00.000Z');
+const AS_OF = Instant.parse('2026-11-20T12:00:00.000Z')!;
 const window = analyticsWindow(AS_OF, 30);
 
 describe('analyticsWindow and analyticsFilter', () => {
   it('spans `days` before asOf', () => {
-    expect(window).toEqual({ from: new Date('2026-10-21T12:00:00.000Z'), to: AS_OF });
+    expect(window.from.toString()).toBe('2026-10-21T12:00:00.000000Z');
+    expect(window.to).toBe(AS_OF);
+  });
+
+  it('keeps the microseconds of asOf in both bounds', () => {
+    const exact = analyticsWindow(Instant.parse('2026-11-20T12:00:00.123456Z')!, 1);
+    expect([exact.from.toString(), exact.to.toString()]).toEqual(['2026-11-19T12:00:00.123456Z', '2026-11-20T12:00:00.123456Z']);
+    const accumulator = createAnalyticsAccumulator(exact);
+    accumulator.add([
+      row({ id: 1, created_at: '2026-11-19T12:00:00.123455Z' }),
+      row({ id: 2, created_at: '2026-11-19T12:00:00.123456Z' }),
+      row({ id: 3, created_at: '2026-11-20T12:00:00.123456Z' }),
+      row({ id: 4, created_at: '2026-11-20T12:00:00.123457Z' }),
+    ]);
+    expect(accumulator.result().totalAssignments).toBe(2);
   });
 
   it('narrows created_after to the window start unless the caller asked for a later one', () => {
-    expect(analyticsFilter({ project: 1 }, window)).toEqual({ project: 1, created_after: '2026-10-21T12:00:00.000Z' });
-    expect(analyticsFilter({ created_after: '2026-01-01T00:00:00.000Z' }, window).created_after).toBe('2026-10-21T12:00:00.000Z');
+    expect(analyticsFilter({ project: 1 }, window)).toEqual({ project: 1, created_after: '2026-10-21T12:00:00.000000Z' });
+    expect(analyticsFilter({ created_after: '2026-01-01T00:00:00.000Z' }, window).created_after).toBe('2026-10-21T12:00:00.000000Z');
     expect(analyticsFilter({ created_after: '2026-11-01T00:00:00.000Z' }, window).created_after).toBe('2026-11-01T00:00:00.000Z');
   });
 });

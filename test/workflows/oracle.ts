@@ -8,8 +8,8 @@ import type { WireAssignment } from '../../src/contract/index.ts';
 
 const HOUR_MS = 3_600_000;
 
-export function expectedQueue(rows: WireAssignment[], max: number) {
-  const workload = new Map<number, number>();
+export function expectedQueue(rows: WireAssignment[], max: number, knownAssignees: number[] = []) {
+  const workload = new Map<number, number>(knownAssignees.map((id) => [id, 0]));
   for (const row of rows) {
     if (row.status === 'in_progress' && row.assignee !== null) workload.set(row.assignee, (workload.get(row.assignee) ?? 0) + 1);
   }
@@ -43,8 +43,9 @@ export function expectedAnalytics(rows: WireAssignment[], asOf: Date, days: numb
   const all = figures(inWindow);
   const assignees = [...new Set(inWindow.map((row) => row.assignee).filter((a) => a !== null))].sort((a, b) => a! - b!);
   return {
-    from: new Date(from).toISOString(),
-    to: asOf.toISOString(),
+    // The gateway answers DateTimes as Synapse sends them: UTC with six fraction digits.
+    from: new Date(from).toISOString().replace('Z', '000Z'),
+    to: asOf.toISOString().replace('Z', '000Z'),
     totalAssignments: all.total,
     statusBreakdown: [
       { status: 'PENDING', count: all.pending },

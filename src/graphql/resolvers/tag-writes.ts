@@ -4,7 +4,7 @@ import type { SetTagsMode, SynapseClient } from '../../upstream/client.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import type { TagWrite } from '../../workflows/write-plan.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { TagModel } from '../models.ts';
 
@@ -87,10 +87,11 @@ export async function executeTagWrites(
       await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
       applied.push(...write.assignmentIds);
       touched.push(write);
-    } catch (error) {
-      if (error instanceof UpstreamError && writeOutcomeUnknown(error)) touched.push(write);
+    } catch (caught) {
+      if (caught instanceof UpstreamError && writeOutcomeUnknown(caught)) touched.push(write);
       await report();
-      if (!(error instanceof UpstreamError)) throw error;
+      if (!(caught instanceof UpstreamError)) throw caught;
+      const error = refusalAbout.tagWrite(caught, write.projectId) as UpstreamError;
       if (index === 0 && error.code === 'BAD_USER_INPUT') {
         return {
           writeCalls: 1,
@@ -104,6 +105,7 @@ export async function executeTagWrites(
       const unknown = writeOutcomeUnknown(error);
       throw gatewayError(error.code, `Tagging stopped at upstream write ${index + 1} of ${writes.length}: ${error.message}`, {
         ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+        ...(error.resource === undefined ? {} : { resource: { type: error.resource.type, id: String(error.resource.id) } }),
         appliedAssignmentIds: applied,
         notAppliedAssignmentIds: writes.slice(index + (unknown ? 1 : 0)).flatMap((w) => w.assignmentIds),
         unknownOutcomeAssignmentIds: unknown ? write.assignmentIds : [],

@@ -11,8 +11,8 @@ import type {
   TagAssignmentsByAssigneeTierInput,
   UserError,
 } from '../../__generated__/resolvers-types.ts';
-import type { WireAssignment, WireAssignmentFilter } from '../../contract/index.ts';
 import { scopeTag } from '../../cache/response-cache.ts';
+import { Instant, type WireAssignment, type WireAssignmentFilter } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import {
@@ -37,13 +37,19 @@ import {
   planQualityReview,
   type ScoredLookup,
 } from '../../workflows/quality-review.ts';
-import { createWorkloadAccumulator, DEFAULT_MAX_ASSIGNMENTS_PER_USER, MAX_ASSIGNMENTS_PER_USER_LIMIT } from '../../workflows/queue.ts';
+import {
+  createWorkloadAccumulator,
+  DEFAULT_MAX_ASSIGNMENTS_PER_USER,
+  MAX_ASSIGNMENTS_PER_USER_LIMIT,
+  MAX_QUEUE_ASSIGNEE_IDS,
+} from '../../workflows/queue.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
-import { gatewayError } from '../errors.ts';
+import { primeAssignments } from '../loaders/create-loaders.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import type { TagModel } from '../models.ts';
-import { toWireFilter } from './args.ts';
+import { parseId, toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 
 /**
@@ -65,6 +71,19 @@ export const workflowResolvers: Resolvers = {
     status: (model) => STATUS_FROM_WIRE[model.status],
     count: (model) => model.count,
   },
+  // Assignments in payloads come from the request's loader, not from the rows the plan was
+  // made from: applyTags cleared the written ids, so those are read back after the write
+  // (all of them in one batch per tick); rows that were not written resolve from the
+  // loader's cache. A normalized client cache is so never fed a row from before the write.
+  QualityReviewResult: {
+    assignment: (result, _args, ctx) => ctx.loaders.assignmentById.load(result.assignment.id),
+  },
+  AutomationAction: {
+    assignment: (action, _args, ctx) => ctx.loaders.assignmentById.load(action.assignment.id),
+  },
+  AssigneeTierGroup: {
+    assignments: (group, _args, ctx) => Promise.all(group.assignmentIds.map((id) => ctx.loaders.assignmentById.load(Number(id)))),
+  },
 };
 
 /** Pending count from one page-size-1 read; workload over every in-progress page. */
@@ -82,9 +101,17 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
       argument: 'filter.status',
     });
   }
-  const workload = createWorkloadAccumulator();
+  const assigneeIds = args.assigneeIds ?? [];
+  if (assigneeIds.length > MAX_QUEUE_ASSIGNEE_IDS) {
+    throw gatewayError('BAD_USER_INPUT', `assigneeIds accepts at most ${MAX_QUEUE_ASSIGNEE_IDS} ids, got ${assigneeIds.length}.`, {
+      argument: 'assigneeIds',
+    });
+  }
+  const workload = createWorkloadAccumulator(assigneeIds.map((id, i) => parseId(id, `assigneeIds[${i}]`)));
   const [pending] = await Promise.all([
-    ctx.client.listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 }),
+    ctx.client
+      .listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
     readListings(ctx, [{ filter: { ...filter, status: 'in_progress' }, add: workload.add }]),
   ]);
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
@@ -99,7 +126,7 @@ async function assignmentAnalytics(
   if (!(days >= 1 && days <= MAX_ANALYTICS_DAYS)) {
     throw gatewayError('BAD_USER_INPUT', `days must be between 1 and ${MAX_ANALYTICS_DAYS}.`, { argument: 'days' });
   }
-  const window = analyticsWindow(args.asOf ?? ctx.now(), days);
+  const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
   const accumulator = createAnalyticsAccumulator(window);
   const filter = toWireFilter(args.filter);
   ctx.cacheTags.add(scopeTag(filter.project));
@@ -166,7 +193,7 @@ type AutomationPayload = ResolversParentTypes['RunAssignmentAutomationPayload'];
 /** One listing per rule status; rows that already carry their tag are reported, not rewritten. */
 async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignmentAutomationInput): Promise<AutomationPayload> {
   const dryRun = input.dryRun ?? false;
-  const asOf = input.asOf ?? ctx.now();
+  const asOf = input.asOf ?? Instant.fromDate(ctx.now());
   const refused = (userErrors: UserError[], writeCalls = 0): AutomationPayload => ({
     actions: [],
     summary: [],
@@ -185,7 +212,7 @@ async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignment
     statusesToRead(parsed.rules, scope.filter.status).map((status) => ({
       filter: { ...scope.filter, status },
       add: (rows: readonly WireAssignment[]) => {
-        for (const match of matchRules(rows, parsed.rules, asOf)) matches.push(match);
+        for (const match of matchRules(rows, parsed.rules, asOf.toDate())) matches.push(match);
       },
     })),
   );
@@ -193,6 +220,8 @@ async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignment
   const tags = await resolveWorkflowTags(ctx, matches.map((match) => match.row.project), parsed.tags, scope.filter);
   if (tags.userErrors.length > 0) return refused(tags.userErrors);
   const plan = planAutomation(matches, parsed.rules, tags.byProject);
+  // Rows the run does not write are current as listed: actions resolve them with no call.
+  primeAssignments(ctx.loaders, matches.map((match) => match.row));
   const outcome = await applyTags(ctx, plan.items, tags.byProject, dryRun);
   if (outcome.userErrors.length > 0) return refused(outcome.userErrors, outcome.writeCalls);
   return { actions: plan.actions, summary: plan.summary, asOf, dryRun, writeCalls: outcome.writeCalls, userErrors: [] };
@@ -230,7 +259,7 @@ async function readListings(
         }
       } catch (error) {
         failed = true;
-        throw error;
+        throw refusalAbout.projectAssignments(error, filter.project);
       }
     }),
   );
@@ -285,7 +314,11 @@ async function idsMatchingSearch(
   const chunkSize = Math.min(ctx.config.upstream.pageSize, 1000);
   const chunks = Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
   const pages = await Promise.all(
-    chunks.map((chunk) => ctx.client.listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })),
+    chunks.map((chunk) =>
+      ctx.client
+        .listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })
+        .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
+    ),
   );
   for (const page of pages) keep(page.results);
   return matched;
@@ -307,7 +340,10 @@ async function resolveWorkflowTags(
   return resolveNamedTags(ctx.loaders, projects, tags);
 }
 
-/** One `set_tags` call per (project, tag) chunk; none for a preview. */
+/**
+ * One `set_tags` call per (project, tag) chunk; none for a preview. Every id a write
+ * carried leaves the loader, so the payload's assignments are read back after the write.
+ */
 async function applyTags(
   ctx: GatewayContext,
   items: readonly TagAssignment[],
@@ -316,5 +352,9 @@ async function applyTags(
 ): Promise<{ writeCalls: number; userErrors: UserError[] }> {
   const writes = planTagWrites(items, tags);
   if (dryRun) return { writeCalls: 0, userErrors: [] };
-  return executeTagWrites(ctx.client, writes, { mode: 'add', notify: false }, ctx.afterWrite);
+  try {
+    return await executeTagWrites(ctx.client, writes, { mode: 'add', notify: false }, ctx.afterWrite);
+  } finally {
+    for (const write of writes) for (const id of write.assignmentIds) ctx.loaders.assignmentById.clear(id);
+  }
 }
