@@ -133,7 +133,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     ...securityOptions(config),
     plugins: [
       useRequestState(states),
-      ...securityPlugins(config),
+      ...securityPlugins(config, shared),
       useRequireCredentials(),
       ...(responseCache ? [responseCache.plugin] : []),
       reliability.deadlines.plugin(),

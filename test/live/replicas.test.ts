@@ -72,6 +72,7 @@ describe('two gateway replicas sharing one Redis', () => {
     SUBSCRIPTION_POLL_MS: String(POLL_MS),
     SUBSCRIPTION_LEASE_MS: String(LEASE_MS),
     MAX_SUBSCRIPTIONS_PER_TOKEN: '200',
+    RATE_LIMIT_EXPENSIVE_PER_MINUTE: '4',
   });
   /** The replica whose id holds a lease, by the lease keys in Redis. */
   const leaseHolders = async (): Promise<string[]> => {
@@ -139,6 +140,29 @@ describe('two gateway replicas sharing one Redis', () => {
     const after = await gql(a, ONE, { id: '9' });
     expect(after.extensions).toMatchObject({ cache: 'MISS' });
     expect(after.data.assignment.tags.map((t: { name: string }) => t.name)).toContain('archived');
+  });
+
+  it('enforces one expensive-operation limit per token across both replicas, counted in Redis by caller hash', async () => {
+    const QUEUE = '{ assignmentQueue(filter: { project: 1 }) { pendingCount } }';
+    const remaining: number[] = [];
+    for (const replica of [a, b, a, b]) {
+      const answer = await gql(replica, QUEUE, {}, TOKENS.viewer);
+      expect(answer.errors).toBeUndefined();
+      remaining.push(answer.extensions!['rateLimit'].remaining);
+    }
+    expect(remaining).toEqual([3, 2, 1, 0]);
+    const refused = await gql(a, QUEUE, {}, TOKENS.viewer);
+    expect(refused.errors![0]!.extensions!['code']).toBe('RATE_LIMITED');
+    // Another caller has its own allowance.
+    expect((await gql(b, QUEUE, {}, TOKENS.alice)).extensions!['rateLimit'].remaining).toBe(3);
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys('synapse-gateway:*');
+      expect(keys.some((key) => key.includes('rate:expensive'))).toBe(true);
+      expect(keys.filter((key) => key.includes('dev-') || key.includes('token'))).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('200 subscribers with one token and filter on two replicas cost one poll per interval, and all hear an external change', async () => {
@@ -210,6 +234,10 @@ describe('two gateway replicas sharing one Redis', () => {
     const answer = await gql(a, ONE, { id: '12' });
     expect(answer.extensions).toMatchObject({ cache: 'MISS' });
     expect(answer.extensions!['upstream'].requests).toBe(1);
+    // Limits fall back to counting in this process.
+    const queue = await gql(a, '{ assignmentQueue(filter: { project: 4 }) { pendingCount } }', {}, TOKENS.admin);
+    expect(queue.errors).toBeUndefined();
+    expect(queue.extensions!['rateLimit']).toMatchObject({ limit: 4, remaining: 3 });
     await gql(a, TAG, { ids: ['12'], tag: 'urgent' });
     const fresh = await gql(b, ONE, { id: '12' });
     expect(fresh.data.assignment.tags.map((t: { name: string }) => t.name)).toContain('urgent');
