@@ -4,6 +4,7 @@ import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.ts';
+import { withExtensions } from '../graphql/errors.ts';
 
 /** Headers a client may pass in the `connection_init` payload (browsers cannot set them on a WebSocket). */
 const CREDENTIAL_HEADERS = ['authorization', 'synapse-access-token', 'synapse-tenant', 'x-request-id'];
@@ -69,16 +70,7 @@ function toFetchRequest(upgrade: IncomingMessage, connectionParams: Readonly<Rec
 function withoutHttp<E extends GraphQLFormattedError | GraphQLError>(error: E): E {
   if (!error.extensions || !('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;
-  if (error instanceof GraphQLError) {
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      path: error.path,
-      originalError: error.originalError,
-      extensions,
-    }) as E;
-  }
+  if (error instanceof GraphQLError) return withExtensions(error, extensions) as E;
   return { ...error, extensions };
 }
 

@@ -4,6 +4,7 @@ import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.
 import { subscribeSse, subscribeWs, wsClient, type Subscription } from '../helpers/live-clients.ts';
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import { startReplica, type Replica } from '../helpers/replicas.ts';
+import { restSetTags } from '../helpers/rest.ts';
 import { SEED_NOW, TOKENS } from '../helpers/stack.ts';
 
 // Seed: assignment i is in project ((i - 1) % 4) + 1; project p's tag "escalated" has id 13 (p - 1) + 7.
@@ -27,15 +28,6 @@ async function gql(replica: Replica, query: string, variables: Record<string, un
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: any; errors?: { extensions?: Record<string, unknown> }[]; extensions?: Record<string, any> };
-}
-
-async function restTag(backend: DevBackend, ids: number[], tagId: number): Promise<void> {
-  const response = await fetch(`${backend.url}assignments/set_tags/`, {
-    method: 'POST',
-    headers: { authorization: `Token ${TOKENS.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ assignment_ids: ids, tag_ids: [tagId] }),
-  });
-  expect(response.status).toBe(200);
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -183,7 +175,7 @@ describe('two gateway replicas sharing one Redis', () => {
     expect(made).toBeGreaterThanOrEqual(Math.floor(intervals) - 1);
     expect(made).toBeLessThanOrEqual(Math.ceil(intervals) + 1);
 
-    await restTag(backend, [2, 6], escalated(2));
+    await restSetTags(backend.url, [2, 6], [escalated(2)]);
     for (const subscription of [...sse, ...ws]) await subscription.until((events) => events.length >= 2, POLL_MS + 5_000, '2 and 6');
     expect(new Set([...sse, ...ws].map((s) => s.ids().sort().join(',')))).toEqual(new Set(['2,6']));
     await Promise.all([...sse, ...ws].map((s) => s.close()));
@@ -205,7 +197,7 @@ describe('two gateway replicas sharing one Redis', () => {
 
     await poller.kill();
     const killedAt = performance.now();
-    await restTag(backend, [10], escalated(2));
+    await restSetTags(backend.url, [10], [escalated(2)]);
     await survivorSubscription.until((events) => events.length >= 1, LEASE_MS + POLL_MS + 3_000, 'the change after the takeover');
     expect(performance.now() - killedAt).toBeLessThan(LEASE_MS + POLL_MS + 3_000);
     expect(survivorSubscription.ids()).toEqual(['10']);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DevBackend } from '../../src/dev-backend/server.ts';
 import { subscribeSse, subscribeWs, wsClient, type Subscription } from '../helpers/live-clients.ts';
+import { restSetTags } from '../helpers/rest.ts';
 import { serve } from '../helpers/serve.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 
@@ -14,16 +15,6 @@ const TAG = /* GraphQL */ `
     setAssignmentTags(input: { assignmentIds: $ids, tagNames: ["escalated"], mode: ADD }) { writeCalls userErrors { message } }
   }
 `;
-
-/** A write made straight to the backend's REST API, as the SDK or another tool makes it. */
-async function restTag(backend: DevBackend, ids: number[], tagId: number): Promise<void> {
-  const response = await fetch(`${backend.url}assignments/set_tags/`, {
-    method: 'POST',
-    headers: { authorization: `Token ${TOKENS.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ assignment_ids: ids, tag_ids: [tagId] }),
-  });
-  expect(response.status).toBe(200);
-}
 
 /** The reads that start a group (one per caller and filter on a replica): its token check and starting point. */
 const startReads = (backend: DevBackend) =>
@@ -144,7 +135,7 @@ describe('assignmentUpdated: changes made elsewhere, isolation, credentials and 
     const viewer = subscribeSse(server.url, TOKENS.viewer, { project: '1' });
     open.push(viewer);
     await waitFor(() => polls(stack.backend).some((r) => r.token === TOKENS.viewer), 'the first poll');
-    await restTag(stack.backend, [13, 17], ESCALATED[1]);
+    await restSetTags(stack.backend.url, [13, 17], [ESCALATED[1]]);
     await viewer.until((events) => events.length >= 2, 5_000, 'assignments 13 and 17');
     const pollsAfter = polls(stack.backend).filter((r) => r.token === TOKENS.viewer).length;
     await waitFor(() => polls(stack.backend).filter((r) => r.token === TOKENS.viewer).length >= pollsAfter + 3, 'three more polls');
@@ -158,7 +149,7 @@ describe('assignmentUpdated: changes made elsewhere, isolation, credentials and 
     open.push(bob);
     await waitFor(() => polls(stack.backend).some((r) => r.token === TOKENS.bob), 'bob\'s first poll');
     await stack.gql(TAG, { ids: ['21'] }); // project 1
-    await restTag(stack.backend, [23], ESCALATED[3]); // project 3
+    await restSetTags(stack.backend.url, [23], [ESCALATED[3]]); // project 3
     await bob.until((events) => events.length >= 1, 5_000, 'assignment 23');
     const bobPolls = polls(stack.backend).filter((r) => r.token === TOKENS.bob).length;
     await waitFor(() => polls(stack.backend).filter((r) => r.token === TOKENS.bob).length >= bobPolls + 2, 'two more polls');
