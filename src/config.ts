@@ -73,6 +73,15 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   METRICS_ENABLED: boolish.default(true),
+  // --- shared state across replicas (Redis), live updates, response cache ---
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, ":", "_" and "-" only').default('synapse-gateway:'),
+  SUBSCRIPTION_POLL_MS: int(50, 3_600_000).default(5_000),
+  SUBSCRIPTION_LEASE_MS: int(100, 3_600_000).optional(),
+  MAX_SUBSCRIPTIONS_PER_TOKEN: int(0, 100_000).default(20),
+  MAX_SUBSCRIPTIONS: int(0, 1_000_000).default(10_000),
+  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000),
+  RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -141,6 +150,28 @@ export interface Config {
   security: SecurityConfig;
   // --- reliability settings ---
   reliability: ReliabilityConfig;
+  // --- shared state, live updates and caching ---
+  shared: SharedStateConfig;
+}
+
+/** Redis, subscriptions and the response cache (see src/shared-state/, src/live/, src/cache/). */
+export interface SharedStateConfig {
+  /** Redis shared by every replica; undefined: everything in this process's memory. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several gateways can share one Redis. */
+  keyPrefix: string;
+  /** How often changes made outside the gateway are looked for, per (caller, filter). */
+  pollMs: number;
+  /** How long a replica's claim to poll for one (caller, filter) lasts unless renewed. */
+  leaseMs: number;
+  /** Live subscriptions one token may hold at once on one replica; 0 turns subscriptions off. */
+  maxSubscriptionsPerToken: number;
+  /** Live subscriptions one replica holds at once. */
+  maxSubscriptions: number;
+  /** How long a query result is reused for the same caller; 0 turns the cache off. */
+  responseCacheTtlMs: number;
+  /** Most results the in-memory cache keeps (least recently used go first); Redis uses its own memory policy. */
+  responseCacheMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +220,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     security: securityFromEnv(env),
     // --- reliability values ---
     reliability: reliabilityFromEnv(env),
+    // --- shared state values ---
+    shared: {
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      pollMs: env.SUBSCRIPTION_POLL_MS,
+      // Renewed every poll: three polls' worth survives one slow renewal.
+      leaseMs: env.SUBSCRIPTION_LEASE_MS ?? 3 * env.SUBSCRIPTION_POLL_MS,
+      maxSubscriptionsPerToken: env.MAX_SUBSCRIPTIONS_PER_TOKEN,
+      maxSubscriptions: env.MAX_SUBSCRIPTIONS,
+      responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
+      responseCacheMaxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+    },
   };
 }
 

@@ -1,14 +1,18 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createMemoryCacheStore, createRedisCacheStore } from './cache/stores.ts';
+import { callerTag, createResponseCache, writeTags } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
-import { createContext, type ContextDeps, type GatewayContext } from './context.ts';
+import { callerKey, createClient, createContext, type ContextDeps, type GatewayContext } from './context.ts';
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
-import { useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
+import { newRequestState, useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
 import type { Logger } from './observability/logger.ts';
+import { LiveUpdates } from './live/live-updates.ts';
 import { createReliability, type CircuitBreaker } from './reliability/index.ts';
+import { createSharedState, type SharedState } from './shared-state/index.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
@@ -34,6 +38,8 @@ export interface GatewayDeps {
   isDraining?: () => boolean;
   /** Export prom-client's process metrics too (the server's one gateway; not tests). */
   processMetrics?: boolean;
+  /** Redis (or in-process) state shared with other replicas; by default one from REDIS_URL, closed with the gateway. */
+  shared?: SharedState;
 }
 
 /** Builds the yoga instance (no listening: tests call `gateway.fetch`). */
@@ -49,8 +55,35 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     fetch: deps.fetch,
     isDraining: deps.isDraining,
     processMetrics: deps.processMetrics,
+    // `shared` is made below, once the logger exists; readiness asks only when probed.
+    redisStatus: () => shared.status(),
+    liveSize: () => live.size,
   });
   const onUpstreamCall = deps.onUpstreamCall;
+  const shared = deps.shared ?? createSharedState(config.shared, observability.logger);
+  const { responseCacheTtlMs, responseCacheMaxEntries } = config.shared;
+  // An invalidation marker must outlive the slowest operation that could still store a stale result.
+  const markerTtlMs = config.reliability.operationTimeoutMs + responseCacheTtlMs;
+  const responseCache =
+    responseCacheTtlMs > 0
+      ? createResponseCache({
+          ttlMs: responseCacheTtlMs,
+          store: shared.redis
+            ? createRedisCacheStore(shared.redis, { prefix: shared.keyPrefix, markerTtlMs })
+            : createMemoryCacheStore({ maxEntries: responseCacheMaxEntries, markerTtlMs }),
+        })
+      : undefined;
+  const live: LiveUpdates = new LiveUpdates({
+    shared,
+    clientFor: (credentials) => createClient(contextDeps, credentials),
+    callerKey,
+    pollMs: config.shared.pollMs,
+    leaseMs: config.shared.leaseMs,
+    maxPerToken: config.shared.maxSubscriptionsPerToken,
+    maxTotal: config.shared.maxSubscriptions,
+    pageSize: config.upstream.pageSize,
+    logger: observability.logger,
+  });
   const contextDeps: ContextDeps = {
     config,
     ...deps,
@@ -62,6 +95,15 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
           onUpstreamCall(event);
         }
       : observability.onUpstreamCall,
+    live,
+    async afterWrite(change) {
+      live.publish(change);
+      await responseCache?.invalidate(writeTags(change));
+    },
+    onCredentialsRefused(key) {
+      void responseCache?.invalidate([callerTag(key)]);
+      live.endCaller(key);
+    },
   };
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: buildSchema(),
@@ -72,8 +114,12 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     maskedErrors: { maskError },
     logging: observability.logging,
     context: (initial) => {
-      const state = states.get(initial.request);
-      if (!state) throw new Error('request state missing');
+      let state = states.get(initial.request);
+      if (!state) {
+        // A WebSocket operation (see live/websocket.ts): it never went through onRequest.
+        state = newRequestState(initial.request);
+        states.set(initial.request, state);
+      }
       // Client gone or OPERATION_TIMEOUT_MS passed: every upstream call of the operation is aborted.
       const deadline = reliability.deadlines.for(initial.request, state.startedAt);
       return createContext(initial, contextDeps, {
@@ -87,10 +133,18 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     plugins: [
       useRequestState(states),
       ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),
-      ...securityPlugins(config),
+      ...securityPlugins(config, shared),
       useRequireCredentials(),
+      ...(responseCache ? [responseCache.plugin] : []),
       reliability.deadlines.plugin(),
       ...observability.plugins,
+      {
+        // gateway.dispose() (the server on shutdown, tests): streams end, leases go, Redis closes.
+        async onDispose() {
+          await live.close();
+          if (!deps.shared) await shared.close();
+        },
+      },
     ],
   });
 }

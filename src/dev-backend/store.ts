@@ -152,6 +152,11 @@ export class DevStore {
     };
   }
 
+  /** Makes a token stop working, as when a user's token is revoked (tests of refused credentials). */
+  revokeToken(token: string): void {
+    this.prepare('UPDATE users SET token = NULL WHERE token = ?').run(token);
+  }
+
   getAssignment(id: number): WireAssignment | undefined {
     const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
     return row && toWire(row);

@@ -17,6 +17,10 @@ export interface ObservabilityDeps {
   logger?: Logger | undefined;
   fetch?: FetchFn | undefined;
   isDraining?: (() => boolean) | undefined;
+  /** Redis as this replica sees it: `off` (not configured), `ok` or `degraded`. */
+  redisStatus?: (() => 'off' | 'ok' | 'degraded') | undefined;
+  /** Live subscriptions of this replica, for the gauges. */
+  liveSize?: (() => { subscribers: number; groups: number }) | undefined;
   /** Add prom-client's process metrics (RSS, event loop lag...): once per process, by the server. */
   processMetrics?: boolean | undefined;
 }
@@ -35,12 +39,18 @@ export interface Observability {
 export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
   const logger = deps.logger ?? createLogger(config.reliability.logLevel);
   const plugins: Plugin[] = [
-    useUpstreamReadiness({ baseUrl: deps.baseUrl, breaker: deps.breaker, fetch: deps.fetch, isDraining: deps.isDraining }),
+    useUpstreamReadiness({
+      baseUrl: deps.baseUrl,
+      breaker: deps.breaker,
+      fetch: deps.fetch,
+      isDraining: deps.isDraining,
+      redisStatus: deps.redisStatus,
+    }),
     useOperationLog({ logger, requestState: deps.requestState }),
   ];
   let onUpstreamCall: (event: UpstreamCallEvent) => void = () => {};
   if (config.reliability.metricsEnabled) {
-    const metrics = createMetrics({ breaker: deps.breaker, processMetrics: deps.processMetrics ?? false });
+    const metrics = createMetrics({ breaker: deps.breaker, processMetrics: deps.processMetrics ?? false, liveSize: deps.liveSize });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;
   }

@@ -21,7 +21,11 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  * values are route shapes, methods, statuses and breaker states: never an id, a URL
  * or a token. The yoga HTTP histogram's `url` label is off for the same reason.
  */
-export function createMetrics(options: { breaker?: CircuitBreaker | undefined; processMetrics?: boolean }): Metrics {
+export function createMetrics(options: {
+  breaker?: CircuitBreaker | undefined;
+  processMetrics?: boolean;
+  liveSize?: (() => { subscribers: number; groups: number }) | undefined;
+}): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
@@ -44,6 +48,25 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
     labelNames: ['method', 'route'] as const,
     registers: [registry],
   });
+  const liveSize = options.liveSize;
+  if (liveSize) {
+    new Gauge({
+      name: 'synapse_live_subscriptions',
+      help: 'Live subscriptions (assignmentUpdated streams) open on this replica.',
+      registers: [registry],
+      collect() {
+        this.set(liveSize().subscribers);
+      },
+    });
+    new Gauge({
+      name: 'synapse_live_groups',
+      help: 'Distinct (caller, filter) groups of live subscriptions on this replica; each has one poller across all replicas.',
+      registers: [registry],
+      collect() {
+        this.set(liveSize().groups);
+      },
+    });
+  }
   const breaker = options.breaker;
   if (breaker) {
     new Gauge({

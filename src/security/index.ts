@@ -4,7 +4,8 @@ import type { GatewayContext } from '../context.ts';
 import { corsOptions, useRefusedPreflight } from './cors.ts';
 import { documentLimitPlugins } from './document-limits.ts';
 import { useHttpRefusals } from './http-refusals.ts';
-import { useExpensiveOperationLimit } from './rate-limit.ts';
+import type { SharedState } from '../shared-state/index.ts';
+import { createCallerLimiter, useExpensiveOperationLimit } from './rate-limit.ts';
 
 /** Yoga options that limit what a request may be (body size, batching, CORS). */
 export function securityOptions(config: Config): Partial<YogaServerOptions<Record<string, unknown>, GatewayContext>> {
@@ -17,12 +18,13 @@ export function securityOptions(config: Config): Partial<YogaServerOptions<Recor
 }
 
 /** Envelop plugins that refuse hostile requests and documents before execution. */
-export function securityPlugins(config: Config): Plugin<GatewayContext>[] {
+export function securityPlugins(config: Config, shared?: Pick<SharedState, 'redis' | 'keyPrefix'>): Plugin<GatewayContext>[] {
   const { security } = config;
+  const perMinute = security.rateLimitExpensivePerMinute;
   return [
     useHttpRefusals(security),
     useRefusedPreflight(security),
     ...(documentLimitPlugins(security) as Plugin<GatewayContext>[]),
-    ...(security.rateLimitExpensivePerMinute > 0 ? [useExpensiveOperationLimit(security.rateLimitExpensivePerMinute)] : []),
+    ...(perMinute > 0 ? [useExpensiveOperationLimit(perMinute, createCallerLimiter(perMinute, shared))] : []),
   ];
 }

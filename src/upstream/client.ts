@@ -76,6 +76,8 @@ export interface SynapseClientOptions {
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onCall?: (event: UpstreamCallEvent) => void;
+  /** The upstream answered 401: these credentials no longer work (caches and streams of the caller must end). */
+  onUnauthenticated?: () => void;
 }
 
 /** How `set_tags` changes the listed assignments' tags. */
@@ -111,6 +113,7 @@ export class SynapseClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
+  private readonly onUnauthenticated: (() => void) | undefined;
   /** Caps this operation's calls in flight, whatever mix of methods issues them. */
   private readonly limit: LimitFunction;
 
@@ -124,6 +127,7 @@ export class SynapseClient {
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
     this.onCall = options.onCall;
+    this.onUnauthenticated = options.onUnauthenticated;
     this.limit = pLimit(options.config.concurrency);
   }
 
@@ -319,6 +323,7 @@ export class SynapseClient {
         signal: call.signal,
       });
       status = response.status;
+      if (status === 401) this.onUnauthenticated?.();
       const text = await response.text();
       if (status < 200 || status >= 300) throw errorFromResponse(status, text, response.headers.get('retry-after'));
       this.gate?.recordSuccess();

@@ -23,12 +23,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
   return {
     onRequest({ request }) {
-      const incoming = request.headers.get('x-request-id');
-      states.set(request, {
-        requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
-        stats: new UpstreamStats(),
-        startedAt: performance.now(),
-      });
+      states.set(request, newRequestState(request));
     },
     onResultProcess({ request, result, setResult }) {
       const state = states.get(request);
@@ -42,13 +37,30 @@ export function useRequestState(states: WeakMap<Request, RequestState>): Plugin 
   };
 }
 
+/** The state of a request arriving now (WebSocket operations get one per operation, made outside yoga's onRequest). */
+export function newRequestState(request: Request): RequestState {
+  const incoming = request.headers.get('x-request-id');
+  return {
+    requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+    stats: new UpstreamStats(),
+    startedAt: performance.now(),
+  };
+}
 
 function withRequestExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
   const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
+  // The response cache's own metadata becomes one word: HIT (no upstream call) or MISS.
+  const { responseCache, ...extensions } = (result.extensions ?? {}) as { responseCache?: { hit?: boolean } };
   return {
     ...result,
     ...(errors ? { errors } : {}),
-    extensions: { ...result.extensions, requestId: state.requestId, upstream: state.stats.toJSON() },
+    extensions: {
+      ...extensions,
+      requestId: state.requestId,
+      upstream: state.stats.toJSON(),
+      // Queries only: a mutation's metadata lists what it invalidated, and is not a lookup.
+      ...(typeof responseCache?.hit === 'boolean' ? { cache: responseCache.hit ? 'HIT' : 'MISS' } : {}),
+    },
   };
 }
 

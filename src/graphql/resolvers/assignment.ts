@@ -1,5 +1,6 @@
 import type { QueryAssignmentsArgs, Resolvers } from '../../__generated__/resolvers-types.ts';
 import { encodeCursor, planPages, toWindow } from '../connection.ts';
+import { scopeTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
 import { gatewayError, refusalAbout } from '../errors.ts';
@@ -127,6 +128,8 @@ async function readConnection(
   ordering: WireOrdering,
 ): Promise<AssignmentConnectionModel> {
   const client = ctx.client;
+  // Which rows a page holds can change with any write in its scope, not only writes to its rows.
+  ctx.cacheTags.add(scopeTag(filter.project));
 
   let start: number;
   let rows: WireAssignment[];

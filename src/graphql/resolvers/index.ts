@@ -2,6 +2,7 @@ import { JSONResolver, NonNegativeIntResolver, PositiveIntResolver, URLResolver 
 import { DateTimeScalar } from '../date-time.ts';
 import type { Resolvers } from '../../__generated__/resolvers-types.ts';
 import { assignmentResolvers } from './assignment.ts';
+import { liveResolvers } from './live.ts';
 import { tagResolvers } from './tag.ts';
 import { workflowResolvers } from './workflows.ts';
 
@@ -17,4 +18,5 @@ export const resolvers: Resolvers[] = [
   assignmentResolvers,
   tagResolvers,
   workflowResolvers,
+  liveResolvers,
 ];

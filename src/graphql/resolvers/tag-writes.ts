@@ -1,4 +1,5 @@
 import type { UserError } from '../../__generated__/resolvers-types.ts';
+import type { AssignmentChange } from '../../live/live-updates.ts';
 import type { SetTagsMode, SynapseClient } from '../../upstream/client.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
@@ -66,18 +67,29 @@ export interface WriteOutcome {
  * changed). Any other upstream failure is a top-level error listing which assignment
  * ids were applied, which were not, and which may or may not have been (the write
  * left but its answer was lost), so no write is silently lost or silently doubtful.
+ * Whatever was (or may have been) written is reported to `afterWrite` before this
+ * returns or throws: the response cache drops what it showed, live subscribers hear.
  */
 export async function executeTagWrites(
   client: SynapseClient,
   writes: readonly TagWrite[],
   options: { mode: SetTagsMode; notify: boolean },
+  afterWrite: (change: AssignmentChange) => Promise<void> = async () => {},
 ): Promise<WriteOutcome> {
   const applied: number[] = [];
+  const touched: TagWrite[] = [];
+  const report = () =>
+    touched.length === 0
+      ? Promise.resolve()
+      : afterWrite({ assignmentIds: touched.flatMap((w) => w.assignmentIds), projectIds: touched.map((w) => w.projectId) });
   for (const [index, write] of writes.entries()) {
     try {
       await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
       applied.push(...write.assignmentIds);
+      touched.push(write);
     } catch (caught) {
+      if (caught instanceof UpstreamError && writeOutcomeUnknown(caught)) touched.push(write);
+      await report();
       if (!(caught instanceof UpstreamError)) throw caught;
       const error = refusalAbout.tagWrite(caught, write.projectId) as UpstreamError;
       if (index === 0 && error.code === 'BAD_USER_INPUT') {
@@ -100,5 +112,6 @@ export async function executeTagWrites(
       });
     }
   }
+  await report();
   return { writeCalls: writes.length, userErrors: [] };
 }

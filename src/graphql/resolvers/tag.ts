@@ -96,7 +96,12 @@ async function setAssignmentTags(ctx: GatewayContext, input: MutationSetAssignme
     assignmentIds,
     tagIds: tagsPerProject.get(projectId)!.map((tag) => tag.id),
   }));
-  const outcome = await executeTagWrites(ctx.client, writes, { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false });
+  const outcome = await executeTagWrites(
+    ctx.client,
+    writes,
+    { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false },
+    ctx.afterWrite,
+  );
   if (outcome.userErrors.length > 0) return { ...refused(outcome.userErrors), writeCalls: outcome.writeCalls };
 
   // The loader holds the rows from before the write: the payload reads them back.

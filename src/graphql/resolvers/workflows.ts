@@ -11,6 +11,7 @@ import type {
   TagAssignmentsByAssigneeTierInput,
   UserError,
 } from '../../__generated__/resolvers-types.ts';
+import { scopeTag } from '../../cache/response-cache.ts';
 import { Instant, type WireAssignment, type WireAssignmentFilter } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
@@ -94,6 +95,7 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
     });
   }
   const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
   if (filter.status !== undefined) {
     throw gatewayError('BAD_USER_INPUT', 'filter.status must be left out: the queue reads pending and in-progress assignments itself.', {
       argument: 'filter.status',
@@ -126,7 +128,9 @@ async function assignmentAnalytics(
   }
   const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
   const accumulator = createAnalyticsAccumulator(window);
-  await readListings(ctx, [{ filter: analyticsFilter(toWireFilter(args.filter), window), add: accumulator.add }]);
+  const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
+  await readListings(ctx, [{ filter: analyticsFilter(filter, window), add: accumulator.add }]);
   return accumulator.result();
 }
 
@@ -349,7 +353,7 @@ async function applyTags(
   const writes = planTagWrites(items, tags);
   if (dryRun) return { writeCalls: 0, userErrors: [] };
   try {
-    return await executeTagWrites(ctx.client, writes, { mode: 'add', notify: false });
+    return await executeTagWrites(ctx.client, writes, { mode: 'add', notify: false }, ctx.afterWrite);
   } finally {
     for (const write of writes) for (const id of write.assignmentIds) ctx.loaders.assignmentById.clear(id);
   }
