@@ -11,6 +11,12 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const rate = z.coerce.number().min(0).max(1);
 
+/**
+ * A variable that was removed and now changes nothing: setting it stops the process
+ * rather than being ignored, since whoever set it meant a behaviour that is gone.
+ */
+const removed = (message: string) => z.undefined({ error: message }).optional();
+
 /** A comma list of browser origins, each exactly as a browser sends it (`https://app.example.com`). */
 const origins = z.string().transform((value, ctx) => {
   const list = value
@@ -61,8 +67,12 @@ const EnvSchema = z.object({
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000),
   SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100),
   SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000),
-  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.1),
-  SYNAPSE_RETRY_BUDGET_RESERVE: int(0, 100_000).default(20),
+  SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000),
+  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2),
+  SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: int(0, 1_000).default(10),
+  SYNAPSE_RETRY_BUDGET_RESERVE: removed(
+    'removed: the retry budget no longer has a reserve. Unset it; SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND (default 10) is the retries always allowed per second, SYNAPSE_RETRY_BUDGET_TTL_MS the window of the ratio',
+  ),
   BREAKER_ENABLED: boolish.default(true),
   BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50),
   BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10),
@@ -214,10 +224,15 @@ export interface ReliabilityConfig {
     /** First backoff window; attempt k waits a uniform [0, min(maxMs, baseMs * 2^k)). */
     baseMs: number;
     maxMs: number;
-    /** Retries allowed per first attempt, over all requests (the shared retry budget). */
-    budgetRatio: number;
-    /** Retries the budget holds in reserve (and at most). */
-    budgetReserve: number;
+    /** The retry budget shared by all requests (see RetryBudget). */
+    budget: {
+      /** How long a first attempt counts towards the ratio. */
+      ttlMs: number;
+      /** Retries allowed per first attempt within ttlMs. */
+      ratio: number;
+      /** Retries always allowed in any one second, whatever the traffic. */
+      minPerSecond: number;
+    };
   };
   breaker: {
     enabled: boolean;
@@ -239,8 +254,11 @@ function reliabilityFromEnv(env: Env): ReliabilityConfig {
     retry: {
       baseMs: env.SYNAPSE_RETRY_BASE_MS,
       maxMs: Math.max(env.SYNAPSE_RETRY_BASE_MS, env.SYNAPSE_RETRY_MAX_MS),
-      budgetRatio: env.SYNAPSE_RETRY_BUDGET_RATIO,
-      budgetReserve: env.SYNAPSE_RETRY_BUDGET_RESERVE,
+      budget: {
+        ttlMs: env.SYNAPSE_RETRY_BUDGET_TTL_MS,
+        ratio: env.SYNAPSE_RETRY_BUDGET_RATIO,
+        minPerSecond: env.SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND,
+      },
     },
     breaker: {
       enabled: env.BREAKER_ENABLED,

@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { RetryBudget, RetryBudgetOutcome } from '../upstream/retry.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -21,7 +22,11 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  * values are route shapes, methods, statuses and breaker states: never an id, a URL
  * or a token. The yoga HTTP histogram's `url` label is off for the same reason.
  */
-export function createMetrics(options: { breaker?: CircuitBreaker | undefined; processMetrics?: boolean }): Metrics {
+export function createMetrics(options: {
+  breaker?: CircuitBreaker | undefined;
+  retryBudget?: RetryBudget | undefined;
+  processMetrics?: boolean;
+}): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
@@ -44,6 +49,18 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
     labelNames: ['method', 'route'] as const,
     registers: [registry],
   });
+  const retryBudget = options.retryBudget;
+  if (retryBudget) {
+    const decisions = new Counter({
+      name: 'synapse_upstream_retry_budget_total',
+      help: 'Retries of failed GETs asked of the shared retry budget, by outcome ("granted" or "refused").',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    // Both series exist from the start: "refused 0" is an answer, a missing series is not.
+    for (const outcome of ['granted', 'refused'] satisfies RetryBudgetOutcome[]) decisions.inc({ outcome }, 0);
+    retryBudget.observe((outcome) => decisions.inc({ outcome }));
+  }
   const breaker = options.breaker;
   if (breaker) {
     new Gauge({
