@@ -22,6 +22,11 @@ const config: CodegenConfig = {
           AssignmentConnection: '../graphql/models.ts#AssignmentConnectionModel',
           AssignmentEdge: '../graphql/models.ts#AssignmentEdgeModel',
           StatusCount: '../workflows/analytics.ts#StatusCountModel',
+          AssignmentAnalytics: '../graphql/models.ts#AssignmentAnalyticsModel',
+          AssigneePerformance: '../workflows/analytics.ts#AssigneePerformanceModel',
+          AnalyticsSeriesPoint: '../workflows/analytics.ts#SeriesPointModel',
+          AnalyticsBacklog: '../workflows/analytics.ts#BacklogModel',
+          HoursPercentiles: '../workflows/percentiles.ts#PercentilesModel',
         },
         // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults

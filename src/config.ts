@@ -48,6 +48,7 @@ const EnvSchema = z.object({
   DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000),
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
+  ANALYTICS_EXACT_LIMIT: int(0, 10_000_000).default(100_000),
   // --- abuse limits and exposure (security) ---
   GRAPHIQL_ENABLED: boolish.optional(),
   INTROSPECTION_ENABLED: boolish.optional(),
@@ -135,12 +136,19 @@ export interface SecurityConfig {
   rateLimitExpensivePerMinute: number;
 }
 
+/** Settings of the analytics workflow. */
+export interface AnalyticsConfig {
+  /** Percentiles stay exact while a report holds at most this many completion times; past it, DDSketch (within 1 %). */
+  exactLimit: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
+  analytics: AnalyticsConfig;
   // --- security settings ---
   security: SecurityConfig;
   // --- reliability settings ---
@@ -189,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
     },
+    analytics: { exactLimit: env.ANALYTICS_EXACT_LIMIT },
     // --- security values ---
     security: securityFromEnv(env),
     // --- reliability values ---

@@ -1,4 +1,5 @@
 import type { WireAssignment, WireFile, WireTag } from '../contract/index.ts';
+import type { AnalyticsResult, BacklogModel } from '../workflows/analytics.ts';
 
 /** A tag with the project it was listed under (the wire tag does not say). */
 export interface TagModel extends WireTag {
@@ -23,4 +24,9 @@ export interface AssignmentConnectionModel {
   /** Offset of the window asked for (also when it came back empty). */
   start: number;
   totalCount: number;
+}
+
+/** A report as resolved: the streamed figures, and the backlog when the operation asked for it. */
+export interface AssignmentAnalyticsModel extends AnalyticsResult {
+  backlog: BacklogModel | null;
 }
