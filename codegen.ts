@@ -24,6 +24,11 @@ const config: CodegenConfig = {
           StatusCount: '../workflows/analytics.ts#StatusCountModel',
           AssigneeTierGroup: '../workflows/assignee-tiers.ts#AssigneeTierGroupModel',
           SetAssignmentTagsPayload: '../graphql/models.ts#SetAssignmentTagsPayloadModel',
+          AssignmentAnalytics: '../graphql/models.ts#AssignmentAnalyticsModel',
+          AssigneePerformance: '../workflows/analytics.ts#AssigneePerformanceModel',
+          AnalyticsSeriesPoint: '../workflows/analytics.ts#SeriesPointModel',
+          AnalyticsBacklog: '../workflows/analytics.ts#BacklogModel',
+          HoursPercentiles: '../workflows/percentiles.ts#PercentilesModel',
         },
         // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults

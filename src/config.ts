@@ -11,6 +11,12 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const rate = z.coerce.number().min(0).max(1);
 
+/**
+ * A variable that was removed and now changes nothing: setting it stops the process
+ * rather than being ignored, since whoever set it meant a behaviour that is gone.
+ */
+const removed = (message: string) => z.undefined({ error: message }).optional();
+
 /** A comma list of browser origins, each exactly as a browser sends it (`https://app.example.com`). */
 const origins = z.string().transform((value, ctx) => {
   const list = value
@@ -42,6 +48,7 @@ const EnvSchema = z.object({
   DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000),
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
+  ANALYTICS_EXACT_LIMIT: int(0, 10_000_000).default(100_000),
   // --- abuse limits and exposure (security) ---
   GRAPHIQL_ENABLED: boolish.optional(),
   INTROSPECTION_ENABLED: boolish.optional(),
@@ -62,8 +69,12 @@ const EnvSchema = z.object({
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000),
   SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100),
   SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000),
-  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.1),
-  SYNAPSE_RETRY_BUDGET_RESERVE: int(0, 100_000).default(20),
+  SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000),
+  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2),
+  SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: int(0, 1_000).default(10),
+  SYNAPSE_RETRY_BUDGET_RESERVE: removed(
+    'removed: the retry budget no longer has a reserve. Unset it; SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND (default 10) is the retries always allowed per second, SYNAPSE_RETRY_BUDGET_TTL_MS the window of the ratio',
+  ),
   BREAKER_ENABLED: boolish.default(true),
   BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50),
   BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10),
@@ -140,12 +151,19 @@ export interface SecurityConfig {
   rateLimitExpensivePerMinute: number;
 }
 
+/** Settings of the analytics workflow. */
+export interface AnalyticsConfig {
+  /** Percentiles stay exact while a report holds at most this many completion times; past it, DDSketch (within 1 %). */
+  exactLimit: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
+  analytics: AnalyticsConfig;
   // --- security settings ---
   security: SecurityConfig;
   // --- reliability settings ---
@@ -216,6 +234,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
     },
+    analytics: { exactLimit: env.ANALYTICS_EXACT_LIMIT },
     // --- security values ---
     security: securityFromEnv(env),
     // --- reliability values ---
@@ -264,10 +283,15 @@ export interface ReliabilityConfig {
     /** First backoff window; attempt k waits a uniform [0, min(maxMs, baseMs * 2^k)). */
     baseMs: number;
     maxMs: number;
-    /** Retries allowed per first attempt, over all requests (the shared retry budget). */
-    budgetRatio: number;
-    /** Retries the budget holds in reserve (and at most). */
-    budgetReserve: number;
+    /** The retry budget shared by all requests (see RetryBudget). */
+    budget: {
+      /** How long a first attempt counts towards the ratio. */
+      ttlMs: number;
+      /** Retries allowed per first attempt within ttlMs. */
+      ratio: number;
+      /** Retries always allowed in any one second, whatever the traffic. */
+      minPerSecond: number;
+    };
   };
   breaker: {
     enabled: boolean;
@@ -289,8 +313,11 @@ function reliabilityFromEnv(env: Env): ReliabilityConfig {
     retry: {
       baseMs: env.SYNAPSE_RETRY_BASE_MS,
       maxMs: Math.max(env.SYNAPSE_RETRY_BASE_MS, env.SYNAPSE_RETRY_MAX_MS),
-      budgetRatio: env.SYNAPSE_RETRY_BUDGET_RATIO,
-      budgetReserve: env.SYNAPSE_RETRY_BUDGET_RESERVE,
+      budget: {
+        ttlMs: env.SYNAPSE_RETRY_BUDGET_TTL_MS,
+        ratio: env.SYNAPSE_RETRY_BUDGET_RATIO,
+        minPerSecond: env.SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND,
+      },
     },
     breaker: {
       enabled: env.BREAKER_ENABLED,

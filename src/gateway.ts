@@ -47,10 +47,12 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
   const states = new WeakMap<Request, RequestState>();
   const reliability = createReliability(config);
   const breaker = deps.breaker ?? reliability.breaker;
+  const retryPolicy = deps.retryPolicy ?? reliability.retryPolicy;
   const observability = createObservability(config, {
     baseUrl: config.upstream.baseUrl,
     requestState: (request) => states.get(request),
     breaker,
+    retryBudget: retryPolicy.budget,
     logger: deps.logger,
     fetch: deps.fetch,
     isDraining: deps.isDraining,
@@ -87,7 +89,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
   const contextDeps: ContextDeps = {
     config,
     ...deps,
-    retryPolicy: deps.retryPolicy ?? reliability.retryPolicy,
+    retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall
       ? (event) => {

@@ -1,5 +1,6 @@
 import type { SetAssignmentTagsPayload } from '../__generated__/resolvers-types.ts';
 import type { WireAssignment, WireFile, WireTag } from '../contract/index.ts';
+import type { AnalyticsResult, BacklogModel } from '../workflows/analytics.ts';
 
 /** A tag with the project it was listed under (the wire tag does not say). */
 export interface TagModel extends WireTag {
@@ -31,3 +32,7 @@ export type SetAssignmentTagsPayloadModel = Omit<SetAssignmentTagsPayload, 'assi
   assignmentIds: number[];
   tags: TagModel[];
 };
+/** A report as resolved: the streamed figures, and the backlog when the operation asked for it. */
+export interface AssignmentAnalyticsModel extends AnalyticsResult {
+  backlog: BacklogModel | null;
+}

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { RequestState } from '../graphql/plugins/request-state.ts';
 import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { RetryBudget } from '../upstream/retry.ts';
 import type { FetchFn } from '../upstream/transport.ts';
 import { createLogger, yogaLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -13,6 +14,8 @@ export interface ObservabilityDeps {
   baseUrl: string;
   requestState: (request: Request) => RequestState | undefined;
   breaker?: CircuitBreaker | undefined;
+  /** The retry budget the gateway's requests share (its decisions are counted). */
+  retryBudget?: RetryBudget | undefined;
   /** The process's logger; by default one is made from LOG_LEVEL, writing to stdout. */
   logger?: Logger | undefined;
   fetch?: FetchFn | undefined;
@@ -50,7 +53,12 @@ export function createObservability(config: Config, deps: ObservabilityDeps): Ob
   ];
   let onUpstreamCall: (event: UpstreamCallEvent) => void = () => {};
   if (config.reliability.metricsEnabled) {
-    const metrics = createMetrics({ breaker: deps.breaker, processMetrics: deps.processMetrics ?? false, liveSize: deps.liveSize });
+    const metrics = createMetrics({
+      breaker: deps.breaker,
+      retryBudget: deps.retryBudget,
+      processMetrics: deps.processMetrics ?? false,
+      liveSize: deps.liveSize,
+    });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;
   }

@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { RetryBudget, RetryBudgetOutcome } from '../upstream/retry.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -23,6 +24,7 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  */
 export function createMetrics(options: {
   breaker?: CircuitBreaker | undefined;
+  retryBudget?: RetryBudget | undefined;
   processMetrics?: boolean;
   liveSize?: (() => { subscribers: number; groups: number }) | undefined;
 }): Metrics {
@@ -66,6 +68,18 @@ export function createMetrics(options: {
         this.set(liveSize().groups);
       },
     });
+  }
+  const retryBudget = options.retryBudget;
+  if (retryBudget) {
+    const decisions = new Counter({
+      name: 'synapse_upstream_retry_budget_total',
+      help: 'Retries of failed GETs asked of the shared retry budget, by outcome ("granted" or "refused").',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    // Both series exist from the start: "refused 0" is an answer, a missing series is not.
+    for (const outcome of ['granted', 'refused'] satisfies RetryBudgetOutcome[]) decisions.inc({ outcome }, 0);
+    retryBudget.observe((outcome) => decisions.inc({ outcome }));
   }
   const breaker = options.breaker;
   if (breaker) {

@@ -153,7 +153,7 @@ describe('what counts against the breaker (through the client)', () => {
       config: { baseUrl: server.url, fileUrlPrefix: undefined, pageSize: 100, concurrency: 8, timeoutMs: 5_000, retries: 0, idsFilter: true },
       credentials: { token: 'dev-admin-token' },
       ...(signal ? { signal } : {}),
-      retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, budget: new RetryBudget(0, 0) },
+      retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, budget: new RetryBudget({ ttlMs: 10_000, ratio: 0, minPerSecond: 0 }) },
       gate: breaker,
     });
   }

@@ -25,7 +25,15 @@ describe('assignmentAnalytics when upstream pages fail', () => {
       assignments: 3000,
       projects: 1,
       upstream: { pageSize: 50, retries: 5 },
-      deps: { retryPolicy: { retries: 5, baseDelayMs: 1, maxDelayMs: 5, random: Math.random, budget: new RetryBudget(0.5, 1000) } },
+      deps: {
+        retryPolicy: {
+          retries: 5,
+          baseDelayMs: 1,
+          maxDelayMs: 5,
+          random: Math.random,
+          budget: new RetryBudget({ ttlMs: 10_000, ratio: 0.5, minPerSecond: 1_000 }),
+        },
+      },
     });
     const expected = expectedAnalytics(await restAll(stack.backend.url, ''), SEED_NOW, 60);
     stack.backend.setFaults({ failRate: 0.2 });

@@ -1,6 +1,8 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type {
+  AnalyticsBucket,
   ApplyQualityReviewInput,
+  AssignmentAnalyticsSeriesArgs,
   AssignmentFilter,
   QueryAssignmentAnalyticsArgs,
   QueryAssignmentQueueArgs,
@@ -12,7 +14,7 @@ import type {
   UserError,
 } from '../../__generated__/resolvers-types.ts';
 import { scopeTag } from '../../cache/response-cache.ts';
-import { Instant, type WireAssignment, type WireAssignmentFilter } from '../../contract/index.ts';
+import { Instant, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import {
@@ -21,7 +23,11 @@ import {
   createAnalyticsAccumulator,
   DEFAULT_ANALYTICS_DAYS,
   MAX_ANALYTICS_DAYS,
+  summarizeBacklog,
+  type BacklogModel,
+  type SeriesRequest,
 } from '../../workflows/analytics.ts';
+import { canonicalTimeZone } from '../../workflows/time-buckets.ts';
 import { createAssigneeGrouper, parseTiers, planAssigneeTiers } from '../../workflows/assignee-tiers.ts';
 import {
   matchRules,
@@ -48,7 +54,8 @@ import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
 import { gatewayError, refusalAbout } from '../errors.ts';
-import type { TagModel } from '../models.ts';
+import type { AssignmentAnalyticsModel, TagModel } from '../models.ts';
+import { selectedSubfields } from '../selection.ts';
 import { parseId, toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 
@@ -60,7 +67,7 @@ import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 export const workflowResolvers: Resolvers = {
   Query: {
     assignmentQueue: (_root, args, ctx) => assignmentQueue(ctx, args),
-    assignmentAnalytics: (_root, args, ctx) => assignmentAnalytics(ctx, args),
+    assignmentAnalytics: (_root, args, ctx, info) => assignmentAnalytics(ctx, args, info),
   },
   Mutation: {
     applyQualityReview: (_root, { input }, ctx) => applyQualityReview(ctx, input),
@@ -80,6 +87,17 @@ export const workflowResolvers: Resolvers = {
   },
   AutomationAction: {
     assignment: (action, _args, ctx) => ctx.loaders.assignmentById.load(action.assignment.id),
+  },
+  AssignmentAnalytics: {
+    series: (model, { bucket, timeZone }) => {
+      const points = model.series.get(seriesKey(bucket, timeZone));
+      if (!points) throw new Error(`series ${seriesKey(bucket, timeZone)} was not planned`);
+      return points;
+    },
+    backlog: (model) => {
+      if (!model.backlog) throw new Error('backlog was not planned');
+      return model.backlog;
+    },
   },
   AssigneeTierGroup: {
     assignments: (group, _args, ctx) => Promise.all(group.assignmentIds.map((id) => ctx.loaders.assignmentById.load(Number(id)))),
@@ -117,21 +135,67 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
 }
 
-/** Streams every page of the window into the accumulator; no page outlives its counting. */
+/**
+ * Streams every page of the window into the accumulator; no page outlives its
+ * counting. What the operation selects decides the read before it starts: the series
+ * it asks for (validated first), whether completion figures need the wider
+ * `updated_after` read, and whether the backlog's two one-row reads run beside it.
+ */
 async function assignmentAnalytics(
   ctx: GatewayContext,
   args: QueryAssignmentAnalyticsArgs,
-): Promise<ResolversParentTypes['AssignmentAnalytics']> {
+  info: GraphQLResolveInfo,
+): Promise<AssignmentAnalyticsModel> {
   const days = args.days ?? DEFAULT_ANALYTICS_DAYS;
   if (!(days >= 1 && days <= MAX_ANALYTICS_DAYS)) {
     throw gatewayError('BAD_USER_INPUT', `days must be between 1 and ${MAX_ANALYTICS_DAYS}.`, { argument: 'days' });
   }
-  const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
-  const accumulator = createAnalyticsAccumulator(window);
   const filter = toWireFilter(args.filter);
   ctx.cacheTags.add(scopeTag(filter.project));
-  await readListings(ctx, [{ filter: analyticsFilter(filter, window), add: accumulator.add }]);
-  return accumulator.result();
+  const selected = selectedSubfields(info);
+  const series = new Map<string, SeriesRequest>();
+  for (const field of selected.filter((f) => f.name === 'series')) {
+    const { bucket, timeZone = 'UTC' } = field.args as unknown as AssignmentAnalyticsSeriesArgs;
+    const zone = canonicalTimeZone(timeZone);
+    if (zone === null) {
+      const given = JSON.stringify(timeZone.slice(0, 64));
+      throw gatewayError('BAD_USER_INPUT', `timeZone ${given} is not an IANA time zone such as "Asia/Seoul".`, { argument: 'series.timeZone' });
+    }
+    const key = seriesKey(bucket, timeZone);
+    series.set(key, { key, bucket, timeZone: zone });
+  }
+  const completions = series.size > 0 || selected.some((f) => f.name === 'assigneePerformance');
+  const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
+  const accumulator = createAnalyticsAccumulator(window, { series: [...series.values()], exactLimit: ctx.config.analytics.exactLimit });
+  const [, backlog] = await Promise.all([
+    readListings(ctx, [{ filter: analyticsFilter(filter, window, completions ? 'updated' : 'created'), add: accumulator.add }]),
+    selected.some((f) => f.name === 'backlog') ? readBacklog(ctx, filter) : null,
+  ]);
+  return { ...accumulator.result(), backlog };
+}
+
+/** How a `series` field finds its figures again: by the arguments it was asked with. */
+function seriesKey(bucket: AnalyticsBucket, timeZone: string): string {
+  return `${bucket} ${timeZone}`;
+}
+
+/**
+ * The queue now, in two one-row reads beside the stream: it cannot come from the
+ * window's read, which never sees an assignment pending since before the window.
+ * The oldest pending row comes first by `created_at`, and its page's count is the
+ * pending count. A status the filter rules out is 0 without a read.
+ */
+async function readBacklog(ctx: GatewayContext, filter: WireAssignmentFilter): Promise<BacklogModel> {
+  const wants = (status: WireStatus) => filter.status === undefined || filter.status === status;
+  const read = (status: WireStatus, ordering?: 'created_at') =>
+    ctx.client
+      .listAssignments({ ...filter, status }, { page: 1, pageSize: 1, ...(ordering ? { ordering } : {}) })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project)));
+  const [pending, inProgress] = await Promise.all([
+    wants('pending') ? read('pending', 'created_at') : null,
+    wants('in_progress') ? read('in_progress') : null,
+  ]);
+  return summarizeBacklog(pending && { count: pending.count, oldest: pending.results[0] }, inProgress?.count ?? null, ctx.now());
 }
 
 type QualityReviewPayload = ResolversParentTypes['ApplyQualityReviewPayload'];
