@@ -97,6 +97,27 @@ describe('per-caller response cache (one process, in memory)', () => {
     expect((await stack.gql(ANALYTICS, { project: '3' })).body.extensions!['cache']).toBe('HIT');
   });
 
+  it('caches the dashboard (series, percentiles, backlog) like any aggregate: a write in its project drops it', async () => {
+    const DASHBOARD = /* GraphQL */ `
+      query Dashboard($project: ID!) {
+        assignmentAnalytics(filter: { project: $project }, days: 60, asOf: "2026-11-20T12:00:00Z") {
+          series(bucket: DAY, timeZone: "Asia/Seoul") { date created completed }
+          hoursToComplete { p50 p90 }
+          backlog { pending inProgress oldestPendingAgeHours }
+        }
+      }
+    `;
+    await stack.gql(DASHBOARD, { project: '3' });
+    const hit = await stack.gql(DASHBOARD, { project: '3' });
+    expect(hit.body.extensions).toMatchObject({ cache: 'HIT', upstream: { requests: 0 } });
+    await stack.gql(TAG, { ids: ['13'], tag: 'urgent' }); // project 1: out of scope
+    expect((await stack.gql(DASHBOARD, { project: '3' })).body.extensions!['cache']).toBe('HIT');
+    await stack.gql(TAG, { ids: ['3'], tag: 'urgent' }); // project 3
+    const after = await stack.gql(DASHBOARD, { project: '3' });
+    expect(after.body.extensions).toMatchObject({ cache: 'MISS' });
+    expect(after.body.extensions!['upstream'].requests).toBeGreaterThan(0);
+  });
+
   it('never stores a result read before a write that finished after it', async () => {
     const variables = { project: '1' };
     await stack.gql(TAG, { ids: ['5'], tag: 'blurry' }); // drops any entry of project 1
