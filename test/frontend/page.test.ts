@@ -1,60 +1,23 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
-import { serveGateway, type HttpGateway } from '../helpers/http-gateway.ts';
+import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
+import { startFrontend, type Frontend } from '../helpers/frontend.ts';
 import { rest, restAll, restTags } from '../helpers/rest.ts';
-import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
+import { TOKENS, type Stack } from '../helpers/stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = `${CHROMIUM} is missing: install Debian chromium: apt-get install -y chromium`;
-const STEP_MS = 30_000;
 const SCREENSHOT = '/tmp/frontend-review.png';
-const EXAMPLE = new URL('../../examples/frontend/', import.meta.url);
-
-/**
- * Vite's dev server as a frontend team runs it (`npm run frontend`), on a free port:
- * Vite cannot listen on port 0 itself, so its middlewares and HMR socket go on a
- * server of ours that can.
- */
-async function startVite(env: Record<string, string>, cacheDir: string): Promise<{ vite: ViteDevServer; server: Server; origin: string }> {
-  const server = createHttpServer();
-  // Vite hands the page the VITE_* variables it finds in process.env.
-  Object.assign(process.env, env);
-  const vite = await createViteServer({
-    configFile: new URL('vite.config.ts', EXAMPLE).pathname,
-    cacheDir,
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { middlewareMode: true, hmr: { server } },
-  });
-  server.on('request', vite.middlewares);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return { vite, server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 describe('the example review page on a Vite dev server, in headless Chromium, calling the gateway cross-origin', () => {
+  let frontend: Frontend;
   let stack: Stack;
-  let gateway: HttpGateway;
-  let vite: ViteDevServer;
-  let viteServer: Server;
-  let viteOrigin: string;
-  let profile: string;
-  let cacheDir: string;
-  let context: BrowserContext;
+  let gateway: Frontend['gateway'];
+  let vite: Frontend['vite'];
+  let browser: Frontend['browser'];
   let page: Page;
   let project1: WireAssignment[];
   let tagNames: Map<number, string>;
-  const requests: string[] = [];
-  const problems: string[] = [];
 
   const cards = () => page.locator('#cards > li');
   const summary = () => page.locator('#summary').textContent();
@@ -62,46 +25,18 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) return;
-    stack = await startStack({ assignments: 200 });
-    gateway = await serveGateway(stack);
+    frontend = await startFrontend({ assignments: 200 });
+    ({ stack, gateway, vite, browser } = frontend);
     project1 = await restAll(stack.backend.url, 'project=1');
     tagNames = new Map((await restTags(stack.backend.url, 1)).map((tag: WireTag) => [tag.id, tag.name]));
-    cacheDir = mkdtempSync(join(tmpdir(), 'frontend-vite-'));
-    ({ vite, server: viteServer, origin: viteOrigin } = await startVite({ VITE_GATEWAY_URL: gateway.url, VITE_GATEWAY_TOKEN: TOKENS.admin }, cacheDir));
-
-    profile = mkdtempSync(join(tmpdir(), 'frontend-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-      timeout: STEP_MS,
-    });
-    context.setDefaultTimeout(STEP_MS);
-    context.on('request', (request) => requests.push(request.url()));
-    context.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url()}`);
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    await page.goto(`${viteOrigin}/pages/review/`);
+    page = browser.page;
+    await page.goto(`${vite.origin}/pages/review/`);
   }, 120_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await vite?.close();
-    viteServer?.closeAllConnections();
-    await new Promise((resolve) => (viteServer ? viteServer.close(resolve) : resolve(undefined)));
-    await gateway?.close();
-    await stack?.close();
-    for (const dir of [profile, cacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-    for (const key of ['VITE_GATEWAY_URL', 'VITE_GATEWAY_TOKEN']) delete process.env[key];
-  });
+  afterAll(() => frontend?.close());
 
   beforeEach(() => {
-    if (!existsSync(CHROMIUM)) throw new Error(MISSING);
+    if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
   });
 
   it('lists the first page of project 1 from the gateway on another origin, queried with GET after a CORS preflight', async () => {
@@ -111,7 +46,7 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     );
     const calls = gatewayCalls();
     expect(calls.map((call) => call.method)).toEqual(['OPTIONS', 'GET']);
-    expect(calls.every((call) => call.headers.origin === viteOrigin)).toBe(true);
+    expect(calls.every((call) => call.headers.origin === vite.origin)).toBe(true);
     expect(calls[1]!.headers.authorization).toBe(`Token ${TOKENS.admin}`);
     expect(await page.getByRole('link', { name: 'Review queue' }).getAttribute('aria-current')).toBe('page');
   });
@@ -160,8 +95,8 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
   });
 
   it('made requests only to the dev server, the gateway and the backend (images), and logged no error', () => {
-    const allowed = [viteOrigin, new URL(gateway.url).origin, new URL(stack.backend.url).origin];
-    expect(requests.filter((url) => !allowed.some((origin) => url.startsWith(`${origin}/`)))).toEqual([]);
-    expect(problems).toEqual([]);
+    const allowed = [vite.origin, new URL(gateway.url).origin, new URL(stack.backend.url).origin];
+    expect(browser.requests.filter((url) => !allowed.some((origin) => url.startsWith(`${origin}/`)))).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });

@@ -54,3 +54,20 @@ export const TagAssignments = graphql(`
     }
   }
 `);
+
+/** What the dashboard chart draws: one point per local day of the window, zeros included. */
+export const DailySeries = graphql(`
+  query DailySeries($filter: AssignmentFilter, $days: Int, $asOf: DateTime, $timeZone: String!) {
+    assignmentAnalytics(filter: $filter, days: $days, asOf: $asOf) {
+      from
+      to
+      daily: series(bucket: DAY, timeZone: $timeZone) {
+        date
+        created
+        completed
+        rejected
+        medianHoursToComplete
+      }
+    }
+  }
+`);

@@ -3,7 +3,10 @@
  * A new page is a folder `pages/<name>/` with an `index.html` (and its script), plus one
  * entry here.
  */
-export const PAGES: readonly { name: string; title: string }[] = [{ name: 'review', title: 'Review queue' }];
+export const PAGES: readonly { name: string; title: string }[] = [
+  { name: 'review', title: 'Review queue' },
+  { name: 'dashboard', title: 'Dashboard' },
+];
 
 /** A page's URL path on the dev server (and in the build). */
 export const pagePath = (name: string) => `/pages/${name}/`;
