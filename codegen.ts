@@ -22,6 +22,13 @@ const config: CodegenConfig = {
           AssignmentConnection: '../graphql/models.ts#AssignmentConnectionModel',
           AssignmentEdge: '../graphql/models.ts#AssignmentEdgeModel',
           StatusCount: '../workflows/analytics.ts#StatusCountModel',
+          AssigneeTierGroup: '../workflows/assignee-tiers.ts#AssigneeTierGroupModel',
+          SetAssignmentTagsPayload: '../graphql/models.ts#SetAssignmentTagsPayloadModel',
+          AssignmentAnalytics: '../graphql/models.ts#AssignmentAnalyticsModel',
+          AssigneePerformance: '../workflows/analytics.ts#AssigneePerformanceModel',
+          AnalyticsSeriesPoint: '../workflows/analytics.ts#SeriesPointModel',
+          AnalyticsBacklog: '../workflows/analytics.ts#BacklogModel',
+          HoursPercentiles: '../workflows/percentiles.ts#PercentilesModel',
         },
         // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults
@@ -29,7 +36,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: {
           ID: { input: 'string', output: 'string | number' },
-          DateTime: { input: 'Date', output: 'Date | string' },
+          DateTime: { input: '../contract/instant.ts#Instant', output: '../graphql/date-time.ts#DateTimeOutput' },
           JSON: { input: 'unknown', output: 'unknown' },
           URL: { input: 'URL', output: 'URL | string' },
           NonNegativeInt: { input: 'number', output: 'number' },

@@ -6,13 +6,16 @@
  * Prints: analytics through the gateway vs. the SDK's sequential `next` walk vs. a
  * bare concurrent page fetch with the same concurrency, at the SDK's page size on
  * both sides and at the gateway's default stream page size; peak RSS growth during
- * analytics; upstream calls of the batching cases and of automation.
+ * analytics; the report with every dashboard figure against the current one; upstream
+ * calls of the batching cases and of automation.
  */
+import os from 'node:os';
 import pLimit from 'p-limit';
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config.ts';
 import { createGateway } from '../src/gateway.ts';
-import type { WireAssignment, WirePage } from '../src/contract/index.ts';
+import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator } from '../src/workflows/analytics.ts';
+import { Instant, type WireAssignment, type WirePage } from '../src/contract/index.ts';
 import { spawnBackend } from './spawn-backend.ts';
 
 const ASSIGNMENTS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);
@@ -28,6 +31,7 @@ const base = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', OPERATION
 const { concurrency } = base.upstream;
 /** The SDK's page size (contract: SDK default 100). */
 const SDK_PAGE_SIZE = 100;
+/** Page sizes the gateway is measured with: the default, and the backend's maximum. */
 /**
  * Page sizes of the streamed reads: the SDK's 100 on both sides (apples to apples),
  * and the gateway's default SYNAPSE_STREAM_PAGE_SIZE with the bare fetch at the same.
@@ -103,6 +107,21 @@ const ANALYTICS = /* GraphQL */ `
   }
 `;
 
+/** The same report with every dashboard figure: two series, percentiles, throughput, backlog. */
+const DASHBOARD = /* GraphQL */ `
+  query Dashboard($asOf: DateTime) {
+    assignmentAnalytics(filter: { project: 1 }, days: ${DAYS}, asOf: $asOf) {
+      totalAssignments completionRate averageHoursToComplete
+      statusBreakdown { status count }
+      hoursToComplete { count p50 p90 p99 max exact }
+      assigneePerformance { assigneeId total completed completionRate averageHoursToComplete completedPerDay hoursToComplete { p50 p90 p99 max } }
+      daily: series(bucket: DAY, timeZone: "Asia/Seoul") { date start end hours created completed rejected medianHoursToComplete }
+      weekly: series(bucket: WEEK, timeZone: "America/New_York") { date start end hours created completed rejected medianHoursToComplete }
+      backlog { pending inProgress oldestPendingAgeHours }
+    }
+  }
+`;
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
   const value = await fn();
@@ -111,39 +130,116 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-interface Measured {
-  pageSize: number;
-  gatewayMs: number;
-  bareMs: number;
+interface Run {
+  ms: number;
+  /** CPU time of this process (the gateway; the backend has its own) during the run. */
+  cpuMs: number;
   requests: number;
-  total: number;
   peakGrowthMb: number;
 }
 
-/** Median times of analytics through the gateway and of the bare fetch at one page size. */
+interface Measured {
+  pageSize: number;
+  gatewayMs: number;
+  dashboardMs: number;
+  gatewayCpuMs: number;
+  dashboardCpuMs: number;
+  bareMs: number;
+  requests: number;
+  dashboardRequests: number;
+  total: number;
+  peakGrowthMb: number;
+  dashboardPeakGrowthMb: number;
+}
+
+/** One gateway run of `query`, with the growth of RSS over the process's level before it. */
+async function gatewayRun(query: string): Promise<Run & { body: Awaited<ReturnType<typeof gql>> }> {
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const cpu = process.cpuUsage();
+  const run = await timed(() => gql(query, { asOf: asOf.toISOString() }));
+  const { user, system } = process.cpuUsage(cpu);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { ms: run.ms, cpuMs: (user + system) / 1000, requests: run.value.extensions!.upstream!.requests, peakGrowthMb: (peak - baseline) / 1_048_576, body: run.value };
+}
+
+/**
+ * Median times at one page size of the current analytics, of the same report with
+ * every dashboard figure, and of the bare fetch; the two reports alternate which
+ * goes first in each round, so the machine's drift favours neither.
+ */
 async function measure(pageSize: number): Promise<Measured> {
   await useGateway(pageSize);
   await gql(ANALYTICS, { asOf: asOf.toISOString() }); // warm-up: connections, JIT
-  const gatewayRuns: number[] = [];
+  await gql(DASHBOARD, { asOf: asOf.toISOString() });
+  const current: Run[] = [];
+  const dashboard: Run[] = [];
   const bareRuns: number[] = [];
-  let peakGrowthMb = 0;
   let total = 0;
-  let requests = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    global.gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const run = await timed(() => gql(ANALYTICS, { asOf: asOf.toISOString() }));
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
-    peakGrowthMb = Math.max(peakGrowthMb, (peak - baseline) / 1_048_576);
-    gatewayRuns.push(run.ms);
-    total = run.value.data.assignmentAnalytics.totalAssignments;
-    requests = run.value.extensions!.upstream!.requests;
+    const order = round % 2 === 0 ? [ANALYTICS, DASHBOARD] : [DASHBOARD, ANALYTICS];
+    for (const query of order) {
+      const run = await gatewayRun(query);
+      (query === ANALYTICS ? current : dashboard).push(run);
+      const report = run.body.data.assignmentAnalytics;
+      if (total !== 0 && report.totalAssignments !== total) throw new Error(`totals differ between the reports: ${total} and ${report.totalAssignments}`);
+      total = report.totalAssignments;
+    }
     bareRuns.push((await timed(() => bareConcurrentFetch(pageSize))).ms);
   }
-  return { pageSize, gatewayMs: median(gatewayRuns), bareMs: median(bareRuns), requests, total, peakGrowthMb };
+  return {
+    pageSize,
+    gatewayMs: median(current.map((r) => r.ms)),
+    dashboardMs: median(dashboard.map((r) => r.ms)),
+    gatewayCpuMs: median(current.map((r) => r.cpuMs)),
+    dashboardCpuMs: median(dashboard.map((r) => r.cpuMs)),
+    bareMs: median(bareRuns),
+    requests: current[0]!.requests,
+    dashboardRequests: dashboard[0]!.requests,
+    total,
+    peakGrowthMb: Math.max(...current.map((r) => r.peakGrowthMb)),
+    dashboardPeakGrowthMb: Math.max(...dashboard.map((r) => r.peakGrowthMb)),
+  };
+}
+
+const AGGREGATION_ROUNDS = 9;
+
+/**
+ * The accumulator's own cost, without the network: the dashboard's rows read once,
+ * then folded by the current report's accumulator and by the dashboard's, alternately.
+ */
+async function aggregationOnly(): Promise<{ rows: number; currentMs: number; dashboardMs: number }> {
+  const window = analyticsWindow(Instant.fromDate(asOf), DAYS);
+  const pageSize = 1000;
+  const filter = new URLSearchParams(analyticsFilter({ project: 1 }, window, 'updated') as Record<string, string>);
+  const pages: WireAssignment[][] = [];
+  const first = await getPage(`${backend.url}sdk/assignments/?${filter}&page=1&page_size=${pageSize}`);
+  pages.push(first.results);
+  for (let page = 2; page <= Math.ceil(first.count / pageSize); page++) {
+    pages.push((await getPage(`${backend.url}sdk/assignments/?${filter}&page=${page}&page_size=${pageSize}`)).results);
+  }
+  const series = [
+    { key: 'daily', bucket: 'DAY' as const, timeZone: 'Asia/Seoul' },
+    { key: 'weekly', bucket: 'WEEK' as const, timeZone: 'America/New_York' },
+  ];
+  const fold = (options: Parameters<typeof createAnalyticsAccumulator>[1]) => {
+    const cpu = process.cpuUsage();
+    const accumulator = createAnalyticsAccumulator(window, options);
+    for (const rows of pages) accumulator.add(rows);
+    accumulator.result();
+    const { user, system } = process.cpuUsage(cpu);
+    return (user + system) / 1000;
+  };
+  const current: number[] = [];
+  const dashboard: number[] = [];
+  for (let round = 0; round < AGGREGATION_ROUNDS; round++) {
+    current.push(fold({}));
+    dashboard.push(fold({ series }));
+  }
+  return { rows: pages.reduce((n, rows) => n + rows.length, 0), currentMs: median(current), dashboardMs: median(dashboard) };
 }
 
 const results: Measured[] = [];
@@ -174,6 +270,35 @@ for (const r of results) {
   );
 }
 console.log(`  (with page size ${SDK_PAGE_SIZE} on both sides, concurrency ${concurrency} bounds the speedup at ${concurrency}x: the walk waits one latency per page, the stream ${concurrency} pages per latency)\n`);
+
+console.log('Dashboard figures (two series, percentiles, throughput, backlog) against the current analytics, same run:\n');
+console.log(
+  '| page size | time ms (current / dashboard) | dashboard ÷ current | gateway CPU ms (current / dashboard) | CPU dashboard ÷ current | upstream requests (current / dashboard) | peak RSS growth MB (current / dashboard) |',
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  console.log(
+    `| ${r.pageSize} | ${r.gatewayMs.toFixed(0)} / ${r.dashboardMs.toFixed(0)} | ${(r.dashboardMs / r.gatewayMs).toFixed(2)}x | ` +
+      `${r.gatewayCpuMs.toFixed(0)} / ${r.dashboardCpuMs.toFixed(0)} | ${(r.dashboardCpuMs / r.gatewayCpuMs).toFixed(2)}x | ` +
+      `${r.requests} / ${r.dashboardRequests} | ${r.peakGrowthMb.toFixed(1)} / ${r.dashboardPeakGrowthMb.toFixed(1)} |`,
+  );
+}
+const aggregation = await aggregationOnly();
+console.log(
+  `\nThe aggregation alone, in process over the ${aggregation.rows} rows the dashboard reads (CPU ms, median of ${AGGREGATION_ROUNDS}): ` +
+    `current report ${aggregation.currentMs.toFixed(1)}, with dashboard figures ${aggregation.dashboardMs.toFixed(1)} ` +
+    `(${(aggregation.dashboardMs / aggregation.currentMs).toFixed(2)}x). Load average during the run: ${os.loadavg().map((n) => n.toFixed(1)).join(' ')} on ${os.cpus().length} cores.`,
+);
+console.log('\nTargets (dashboard <= 1.1x the current analytics in time and in gateway CPU, peak RSS growth < 50 MB):');
+for (const r of results) {
+  const ratio = r.dashboardMs / r.gatewayMs;
+  const cpu = r.dashboardCpuMs / r.gatewayCpuMs;
+  console.log(
+    `  page size ${r.pageSize}: time ${ratio.toFixed(2)}x ${ratio <= 1.1 ? 'met' : 'MISSED'}; CPU ${cpu.toFixed(2)}x ${cpu <= 1.1 ? 'met' : 'MISSED'}; ` +
+      `peak RSS growth ${r.dashboardPeakGrowthMb.toFixed(1)} MB ${r.dashboardPeakGrowthMb < 50 ? 'met' : 'MISSED'}`,
+  );
+}
+console.log('');
 await useGateway(base.upstream.streamPageSize);
 
 // Upstream calls of the batching cases and of automation.

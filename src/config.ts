@@ -11,6 +11,12 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const rate = z.coerce.number().min(0).max(1);
 
+/**
+ * A variable that was removed and now changes nothing: setting it stops the process
+ * rather than being ignored, since whoever set it meant a behaviour that is gone.
+ */
+const removed = (message: string) => z.undefined({ error: message }).optional();
+
 /** A comma list of browser origins, each exactly as a browser sends it (`https://app.example.com`). */
 const origins = z.string().transform((value, ctx) => {
   const list = value
@@ -46,12 +52,14 @@ const EnvSchema = z.object({
   DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
   DEV_BACKEND_FAIL_RATE: rate.default(0),
   DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000),
+  ANALYTICS_EXACT_LIMIT: int(0, 10_000_000).default(100_000),
   // --- abuse limits and exposure (security) ---
   GRAPHIQL_ENABLED: boolish.optional(),
   INTROSPECTION_ENABLED: boolish.optional(),
   EXPOSE_LIMITS: boolish.optional(),
   CORS_ORIGINS: origins.optional(),
-  CSRF_PREVENTION: boolish.default(true),
+  CORS_ALLOW_LOCALHOST: boolish.optional(),
+  CSRF_PREVENTION: boolish.default(false),
   MAX_DEPTH: int(1, 100).default(8),
   MAX_ALIASES: int(0, 1000).default(15),
   MAX_DIRECTIVES: int(0, 1000).default(50),
@@ -65,8 +73,12 @@ const EnvSchema = z.object({
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000),
   SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100),
   SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000),
-  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.1),
-  SYNAPSE_RETRY_BUDGET_RESERVE: int(0, 100_000).default(20),
+  SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000),
+  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2),
+  SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: int(0, 1_000).default(10),
+  SYNAPSE_RETRY_BUDGET_RESERVE: removed(
+    'removed: the retry budget no longer has a reserve. Unset it; SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND (default 10) is the retries always allowed per second, SYNAPSE_RETRY_BUDGET_TTL_MS the window of the ratio',
+  ),
   BREAKER_ENABLED: boolish.default(true),
   BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50),
   BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10),
@@ -76,6 +88,15 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   METRICS_ENABLED: boolish.default(true),
+  // --- shared state across replicas (Redis), live updates, response cache ---
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, ":", "_" and "-" only').default('synapse-gateway:'),
+  SUBSCRIPTION_POLL_MS: int(50, 3_600_000).default(5_000),
+  SUBSCRIPTION_LEASE_MS: int(100, 3_600_000).optional(),
+  MAX_SUBSCRIPTIONS_PER_TOKEN: int(0, 100_000).default(20),
+  MAX_SUBSCRIPTIONS: int(0, 1_000_000).default(10_000),
+  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000),
+  RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -120,9 +141,14 @@ export interface SecurityConfig {
   introspection: boolean;
   /** Say which limit a refused document broke, and by how much. Default: on except in production. */
   exposeLimits: boolean;
-  /** Origins allowed to call from a browser; empty means same-origin only. */
+  /** Origins allowed to call from a browser, exactly as listed. */
   corsOrigins: string[];
-  /** Require a preflighted content type or the `x-graphql-yoga-csrf` header (else 403). */
+  /** Also allow any `http://localhost:<port>` and `http://127.0.0.1:<port>` (frontend dev servers). Default: on except in production. */
+  corsAllowLocalhost: boolean;
+  /**
+   * Require a preflighted content type or the `x-graphql-yoga-csrf` header (else 403).
+   * Default off: callers authenticate by header only, which a browser never adds on its own.
+   */
   csrfPrevention: boolean;
   maxDepth: number;
   maxAliases: number;
@@ -138,16 +164,45 @@ export interface SecurityConfig {
   rateLimitExpensivePerMinute: number;
 }
 
+/** Settings of the analytics workflow. */
+export interface AnalyticsConfig {
+  /** Percentiles stay exact while a report holds at most this many completion times; past it, DDSketch (within 1 %). */
+  exactLimit: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
+  analytics: AnalyticsConfig;
   // --- security settings ---
   security: SecurityConfig;
   // --- reliability settings ---
   reliability: ReliabilityConfig;
+  // --- shared state, live updates and caching ---
+  shared: SharedStateConfig;
+}
+
+/** Redis, subscriptions and the response cache (see src/shared-state/, src/live/, src/cache/). */
+export interface SharedStateConfig {
+  /** Redis shared by every replica; undefined: everything in this process's memory. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several gateways can share one Redis. */
+  keyPrefix: string;
+  /** How often changes made outside the gateway are looked for, per (caller, filter). */
+  pollMs: number;
+  /** How long a replica's claim to poll for one (caller, filter) lasts unless renewed. */
+  leaseMs: number;
+  /** Live subscriptions one token may hold at once on one replica; 0 turns subscriptions off. */
+  maxSubscriptionsPerToken: number;
+  /** Live subscriptions one replica holds at once. */
+  maxSubscriptions: number;
+  /** How long a query result is reused for the same caller; 0 turns the cache off. */
+  responseCacheTtlMs: number;
+  /** Most results the in-memory cache keeps (least recently used go first); Redis uses its own memory policy. */
+  responseCacheMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -196,10 +251,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       failRate: env.DEV_BACKEND_FAIL_RATE,
       maxPageSize: env.DEV_BACKEND_MAX_PAGE_SIZE,
     },
+    analytics: { exactLimit: env.ANALYTICS_EXACT_LIMIT },
     // --- security values ---
     security: securityFromEnv(env),
     // --- reliability values ---
     reliability: reliabilityFromEnv(env),
+    // --- shared state values ---
+    shared: {
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      pollMs: env.SUBSCRIPTION_POLL_MS,
+      // Renewed every poll: three polls' worth survives one slow renewal.
+      leaseMs: env.SUBSCRIPTION_LEASE_MS ?? 3 * env.SUBSCRIPTION_POLL_MS,
+      maxSubscriptionsPerToken: env.MAX_SUBSCRIPTIONS_PER_TOKEN,
+      maxSubscriptions: env.MAX_SUBSCRIPTIONS,
+      responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
+      responseCacheMaxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+    },
   };
 }
 
@@ -210,6 +278,7 @@ function securityFromEnv(env: Env): SecurityConfig {
     introspection: env.INTROSPECTION_ENABLED ?? open,
     exposeLimits: env.EXPOSE_LIMITS ?? open,
     corsOrigins: env.CORS_ORIGINS ?? [],
+    corsAllowLocalhost: env.CORS_ALLOW_LOCALHOST ?? open,
     csrfPrevention: env.CSRF_PREVENTION,
     maxDepth: env.MAX_DEPTH,
     maxAliases: env.MAX_ALIASES,
@@ -231,10 +300,15 @@ export interface ReliabilityConfig {
     /** First backoff window; attempt k waits a uniform [0, min(maxMs, baseMs * 2^k)). */
     baseMs: number;
     maxMs: number;
-    /** Retries allowed per first attempt, over all requests (the shared retry budget). */
-    budgetRatio: number;
-    /** Retries the budget holds in reserve (and at most). */
-    budgetReserve: number;
+    /** The retry budget shared by all requests (see RetryBudget). */
+    budget: {
+      /** How long a first attempt counts towards the ratio. */
+      ttlMs: number;
+      /** Retries allowed per first attempt within ttlMs. */
+      ratio: number;
+      /** Retries always allowed in any one second, whatever the traffic. */
+      minPerSecond: number;
+    };
   };
   breaker: {
     enabled: boolean;
@@ -256,8 +330,11 @@ function reliabilityFromEnv(env: Env): ReliabilityConfig {
     retry: {
       baseMs: env.SYNAPSE_RETRY_BASE_MS,
       maxMs: Math.max(env.SYNAPSE_RETRY_BASE_MS, env.SYNAPSE_RETRY_MAX_MS),
-      budgetRatio: env.SYNAPSE_RETRY_BUDGET_RATIO,
-      budgetReserve: env.SYNAPSE_RETRY_BUDGET_RESERVE,
+      budget: {
+        ttlMs: env.SYNAPSE_RETRY_BUDGET_TTL_MS,
+        ratio: env.SYNAPSE_RETRY_BUDGET_RATIO,
+        minPerSecond: env.SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND,
+      },
     },
     breaker: {
       enabled: env.BREAKER_ENABLED,

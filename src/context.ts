@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config, UpstreamConfig } from './config.ts';
 import { unauthenticatedError } from './graphql/errors.ts';
 import { createLoaders, type Loaders } from './graphql/loaders/create-loaders.ts';
+import type { AssignmentChange, LiveUpdates } from './live/live-updates.ts';
 import { SynapseClient, UpstreamStats, type CallGate, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { Transport } from './upstream/transport.ts';
@@ -12,6 +14,8 @@ export interface GatewayContext extends YogaInitialContext {
   config: Config;
   /** The caller's credentials, or null when none were sent. */
   credentials: Credentials | null;
+  /** Hash of the credentials (never the token): keys the caller's cache entries, limits and live groups. */
+  callerKey: string | null;
   /** This caller's upstream client; with no credentials, every call throws UNAUTHENTICATED. */
   client: SynapseClient;
   /** This request's DataLoaders (never shared between requests). */
@@ -23,6 +27,12 @@ export interface GatewayContext extends YogaInitialContext {
   pendingLists: Set<Promise<unknown>>;
   /** Clock of the request, injectable so tests can pin "now". */
   now: () => Date;
+  /** Scopes the result depends on beyond the assignments it shows (see cache/response-cache.ts scopeTag). */
+  cacheTags: Set<string>;
+  /** Live assignment updates of this replica (subscriptions). */
+  live: LiveUpdates;
+  /** Tells the cache and live subscribers what a write through the gateway touched; awaited before answering. */
+  afterWrite(change: AssignmentChange): Promise<void>;
 }
 
 /** Long-lived collaborators shared by all requests: none of them holds caller data. */
@@ -33,6 +43,10 @@ export interface ContextDeps {
   gate?: CallGate;
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
   now?: () => Date;
+  live: LiveUpdates;
+  afterWrite(change: AssignmentChange): Promise<void>;
+  /** The upstream refused a caller's credentials (HTTP 401): nothing cached for it may be served again. */
+  onCredentialsRefused(callerKey: string): void;
 }
 
 const filePrefixes = new WeakMap<UpstreamConfig, string>();
@@ -58,6 +72,11 @@ export function readCredentials(headers: Headers): Credentials | null {
   return { token, tenant: tenant ? tenant.slice(0, 512) : undefined };
 }
 
+/** A stable hash of a caller's token and tenant: what the gateway keys per-caller state by, never the token. */
+export function callerKey(credentials: Credentials): string {
+  return createHash('sha256').update(`${credentials.token}\n${credentials.tenant ?? ''}`).digest('base64url');
+}
+
 /** Stands in for the breaker when no credentials came: no anonymous call ever leaves. */
 const REFUSE_ANONYMOUS: CallGate = {
   assertCanCall() {
@@ -77,28 +96,48 @@ export function createContext(
   request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal; deadlineAt?: number },
 ): GatewayContext {
   const credentials = readCredentials(initial.request.headers);
-  const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
-  const client = new SynapseClient({
-    config: deps.config.upstream,
-    credentials: credentials ?? { token: '' },
-    transport: deps.transport,
-    stats: request.stats,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),
-    ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
-    ...(gate ? { gate } : {}),
-    ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),
-  });
+  const key = credentials ? callerKey(credentials) : null;
+  const client = createClient(deps, credentials, request);
   return {
     ...initial,
     requestId: request.requestId,
     config: deps.config,
     credentials,
+    callerKey: key,
     client,
     loaders: createLoaders(client),
     stats: request.stats,
     fileUrlPrefix: fileUrlPrefixOf(deps.config.upstream),
     pendingLists: new Set(),
     now: deps.now ?? (() => new Date()),
+    cacheTags: new Set(),
+    live: deps.live,
+    afterWrite: deps.afterWrite,
   };
+}
+
+/**
+ * An upstream client for one caller. Per request it carries the operation's stats,
+ * deadline and cancellation; live subscriptions get one without them (a stream
+ * outlives any one operation), bounded per call by SYNAPSE_TIMEOUT_MS instead.
+ */
+export function createClient(
+  deps: ContextDeps,
+  credentials: Credentials | null,
+  request: { stats?: UpstreamStats; signal?: AbortSignal; deadlineAt?: number } = {},
+): SynapseClient {
+  const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
+  const key = credentials ? callerKey(credentials) : null;
+  return new SynapseClient({
+    config: deps.config.upstream,
+    credentials: credentials ?? { token: '' },
+    transport: deps.transport,
+    ...(request.stats ? { stats: request.stats } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),
+    ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
+    ...(gate ? { gate } : {}),
+    ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),
+    ...(key === null ? {} : { onUnauthenticated: () => deps.onCredentialsRefused(key) }),
+  });
 }

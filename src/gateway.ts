@@ -1,14 +1,18 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createMemoryCacheStore, createRedisCacheStore } from './cache/stores.ts';
+import { callerTag, createResponseCache, writeTags } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
-import { createContext, type ContextDeps, type GatewayContext } from './context.ts';
+import { callerKey, createClient, createContext, type ContextDeps, type GatewayContext } from './context.ts';
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
-import { useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
+import { useGraphiQLPage } from './graphiql/page.ts';
+import { newRequestState, useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
 import type { Logger } from './observability/logger.ts';
+import { LiveUpdates } from './live/live-updates.ts';
 import { createReliability, type CircuitBreaker } from './reliability/index.ts';
+import { createSharedState, type SharedState } from './shared-state/index.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
@@ -35,6 +39,8 @@ export interface GatewayDeps {
   isDraining?: () => boolean;
   /** Export prom-client's process metrics too (the server's one gateway; not tests). */
   processMetrics?: boolean;
+  /** Redis (or in-process) state shared with other replicas; by default one from REDIS_URL, closed with the gateway. */
+  shared?: SharedState;
 }
 
 /** Builds the yoga instance (no listening: tests call `gateway.fetch`). */
@@ -42,14 +48,19 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
   const states = new WeakMap<Request, RequestState>();
   const reliability = createReliability(config);
   const breaker = deps.breaker ?? reliability.breaker;
+  const retryPolicy = deps.retryPolicy ?? reliability.retryPolicy;
   const observability = createObservability(config, {
     baseUrl: config.upstream.baseUrl,
     requestState: (request) => states.get(request),
     breaker,
+    retryBudget: retryPolicy.budget,
     logger: deps.logger,
     fetch: deps.fetch,
     isDraining: deps.isDraining,
     processMetrics: deps.processMetrics,
+    // `shared` is made below, once the logger exists; readiness asks only when probed.
+    redisStatus: () => shared.status(),
+    liveSize: () => live.size,
   });
   const onUpstreamCall = deps.onUpstreamCall;
   const { upstream } = config;
@@ -59,11 +70,35 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     timeoutMs: upstream.timeoutMs,
     fetch: deps.fetch,
   });
+  const shared = deps.shared ?? createSharedState(config.shared, observability.logger);
+  const { responseCacheTtlMs, responseCacheMaxEntries } = config.shared;
+  // An invalidation marker must outlive the slowest operation that could still store a stale result.
+  const markerTtlMs = config.reliability.operationTimeoutMs + responseCacheTtlMs;
+  const responseCache =
+    responseCacheTtlMs > 0
+      ? createResponseCache({
+          ttlMs: responseCacheTtlMs,
+          store: shared.redis
+            ? createRedisCacheStore(shared.redis, { prefix: shared.keyPrefix, markerTtlMs })
+            : createMemoryCacheStore({ maxEntries: responseCacheMaxEntries, markerTtlMs }),
+        })
+      : undefined;
+  const live: LiveUpdates = new LiveUpdates({
+    shared,
+    clientFor: (credentials) => createClient(contextDeps, credentials),
+    callerKey,
+    pollMs: config.shared.pollMs,
+    leaseMs: config.shared.leaseMs,
+    maxPerToken: config.shared.maxSubscriptionsPerToken,
+    maxTotal: config.shared.maxSubscriptions,
+    pageSize: config.upstream.pageSize,
+    logger: observability.logger,
+  });
   const contextDeps: ContextDeps = {
     config,
     ...deps,
     transport,
-    retryPolicy: deps.retryPolicy ?? reliability.retryPolicy,
+    retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall
       ? (event) => {
@@ -71,19 +106,31 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
           onUpstreamCall(event);
         }
       : observability.onUpstreamCall,
+    live,
+    async afterWrite(change) {
+      live.publish(change);
+      await responseCache?.invalidate(writeTags(change));
+    },
+    onCredentialsRefused(key) {
+      void responseCache?.invalidate([callerTag(key)]);
+      live.endCaller(key);
+    },
   };
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // The bundled renderer inlines GraphiQL's assets: the page loads with no CDN.
-    renderGraphiQL,
-    graphiql: config.security.graphiql ? graphiqlOptions({ demoToken: deps.demoToken }) : false,
+    // useGraphiQLPage serves GraphiQL instead (compressed, cacheable, from node_modules: no CDN).
+    graphiql: false,
     maskedErrors: { maskError },
     logging: observability.logging,
     context: (initial) => {
-      const state = states.get(initial.request);
-      if (!state) throw new Error('request state missing');
+      let state = states.get(initial.request);
+      if (!state) {
+        // A WebSocket operation (see live/websocket.ts): it never went through onRequest.
+        state = newRequestState(initial.request);
+        states.set(initial.request, state);
+      }
       // Client gone or OPERATION_TIMEOUT_MS passed: every upstream call of the operation is aborted.
       const deadline = reliability.deadlines.for(initial.request, state.startedAt);
       return createContext(initial, contextDeps, {
@@ -96,12 +143,20 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     ...securityOptions(config),
     plugins: [
       useRequestState(states),
-      ...securityPlugins(config),
+      ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),
+      ...securityPlugins(config, shared),
       useRequireCredentials(),
+      ...(responseCache ? [responseCache.plugin] : []),
       reliability.deadlines.plugin(),
       ...observability.plugins,
-      // `gateway.dispose()` closes the upstream connections.
-      { onDispose: () => transport.close() },
+      {
+        // gateway.dispose() (the server on shutdown, tests): streams end, leases go, Redis closes, upstream connections close.
+        async onDispose() {
+          await live.close();
+          if (!deps.shared) await shared.close();
+          await transport.close();
+        },
+      },
     ],
   });
 }

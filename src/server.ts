@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createDevBackend, type DevBackend } from './dev-backend/server.ts';
 import { demoTokens } from './dev-backend/users.ts';
 import { createGateway } from './gateway.ts';
+import { attachWebSockets } from './live/websocket.ts';
+import { createSharedState } from './shared-state/index.ts';
 import { createLogger } from './observability/logger.ts';
 
 /** Process entry: read config, start the embedded backend if none is set, listen, stop cleanly. */
@@ -48,13 +50,15 @@ async function main(): Promise<void> {
 
   let draining = false;
   const adminToken = backend ? demoTokens.find((t) => t.role === 'admin')?.token : undefined;
+  const shared = createSharedState(config.shared, logger);
   const gateway = createGateway(
     { ...config, upstream: { ...config.upstream, baseUrl } },
-    { logger, isDraining: () => draining, processMetrics: true, ...(adminToken ? { demoToken: adminToken } : {}) },
+    { logger, shared, isDraining: () => draining, processMetrics: true, ...(adminToken ? { demoToken: adminToken } : {}) },
   );
 
   const inFlight = new Set<ServerResponse>();
   const server = createServer(gateway);
+  const webSockets = attachWebSockets(server, gateway, { maxPayloadBytes: config.security.maxBodyBytes });
   server.prependListener('request', (_request, response: ServerResponse) => {
     if (draining) response.setHeader('Connection', 'close');
     inFlight.add(response);
@@ -66,7 +70,10 @@ async function main(): Promise<void> {
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.info({ url: `http://${shownHost}:${port}/graphql`, port, upstream: baseUrl }, 'GraphQL gateway listening');
+  logger.info(
+    { url: `http://${shownHost}:${port}/graphql`, port, upstream: baseUrl, replicaId: shared.replicaId, redis: shared.status() },
+    'GraphQL gateway listening',
+  );
   console.error(`\nGraphQL gateway and GraphiQL: http://${shownHost}:${port}/graphql\n`);
 
   const graceMs = config.reliability.shutdownGraceMs;
@@ -90,9 +97,12 @@ async function main(): Promise<void> {
       // Their requests' signals abort, and with them every upstream call still running.
       server.closeAllConnections();
     }, graceMs);
+    // Live streams end (SSE and WebSocket alike), leases are released for the other replicas.
+    const closingStreams = Promise.allSettled([webSockets.close(), gateway.dispose()]).then(() => shared.close());
     server.close(async () => {
       clearInterval(idleSweep);
       clearTimeout(force);
+      await closingStreams;
       try {
         // Closes the SQLite database (checkpointing its WAL) after the last request.
         await backend?.close();

@@ -5,6 +5,7 @@
 export * from './assignment.ts';
 export * from './errors.ts';
 export * from './ids.ts';
+export * from './instant.ts';
 export * from './pagination.ts';
 export * from './routes.ts';
 export * from './tags.ts';

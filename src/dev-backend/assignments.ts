@@ -6,7 +6,7 @@ import { parseAssignmentFilter, parseOrdering, parsePageSize } from './params.ts
 
 /** `GET assignments/{id}/` */
 export function getAssignment(context: RequestContext): JsonText {
-  const assignment = context.store.getAssignmentJson(context.pathId!);
+  const assignment = context.store.getAssignmentJson(context.pathId!, context.url.origin);
   if (!assignment) throw notFound();
   if (!context.principal.canRead(assignment.project)) throw forbidden();
   return new JsonText(assignment.json);
@@ -24,6 +24,6 @@ export function listAssignments(context: RequestContext): JsonText {
   const pageSize = parsePageSize(context.query.page_size, context.maxPageSize);
   errors.throwIfAny();
   if (filter.project !== undefined && !context.principal.canRead(filter.project)) throw forbidden();
-  const listing = context.store.assignmentListing({ filter, visibleProjects: context.principal.visibleProjects }, ordering);
+  const listing = context.store.assignmentListing({ filter, visibleProjects: context.principal.visibleProjects }, ordering, context.url.origin);
   return paginateJson(context, pageSize, listing.count, listing.page);
 }

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { REQUEST_ORIGIN } from './media.ts';
 
 /** Stored in `PRAGMA user_version`; 0 means a new, unseeded database. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * JSON columns (`data`, `files`, `metadata`, notification lists) hold JSON text: the
@@ -96,6 +97,36 @@ export function createSchema(db: Database.Database, populate: () => void): void 
     db.exec(TABLES);
     populate();
     db.exec(INDEXES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+/**
+ * Upgrades of a database made by an earlier build, keyed by the version they start from.
+ * Version 1 seeded `.jpg`/`.webp`/`.pdf` files, some on example.com hosts, and nothing
+ * served them; version 2 names the same files (same keys, forms and sizes) as the PNGs
+ * media.ts serves, so a kept database gets images too, with its tag edits intact.
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: `UPDATE assignments SET files =
+        replace(replace(replace(replace(replace(replace(replace(files,
+          'https://assets.example.com/', '${REQUEST_ORIGIN}/media/'),
+          'https://docs.example.com/', '${REQUEST_ORIGIN}/media/'),
+          '.jpg"', '.png"'), '.webp"', '.png"'), '.pdf"', '.png"'),
+          '"image/jpeg"', '"image/png"'), '"image/webp"', '"image/png"')`,
+};
+
+/** Whether a database of this version can be upgraded to SCHEMA_VERSION. */
+export function canMigrate(version: number): boolean {
+  if (version < 1 || version >= SCHEMA_VERSION) return false;
+  for (let v = version; v < SCHEMA_VERSION; v++) if (MIGRATIONS[v] === undefined) return false;
+  return true;
+}
+
+/** Runs every upgrade from `version` on, in one transaction. */
+export function migrate(db: Database.Database, version: number): void {
+  db.transaction(() => {
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { WireFile, WireStatus } from '../contract/index.ts';
+import { mediaPath, REQUEST_ORIGIN } from './media.ts';
 import { mulberry32, type Random } from './prng.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
 import { formatMicros } from './timestamps.ts';
@@ -141,22 +142,26 @@ function generateData(status: WireStatus, random: Random): Record<string, unknow
   return { text: words.join(' '), annotations, source: choose(SOURCES, random) };
 }
 
-/** Mostly relative URLs (what FILE_URL_PREFIX rewrites), some absolute, both forms. */
+/**
+ * Mostly relative URLs (what FILE_URL_PREFIX rewrites), some absolute, strings and
+ * `{url, size, mime}` objects: every one a PNG this backend serves (see media.ts).
+ * `size` is the nominal size of the original upload, not of the generated stand-in.
+ */
 function generateFiles(id: number, project: number, random: Random): Record<string, WireFile> {
-  const n = String(id).padStart(5, '0');
+  const image = mediaPath(project, 'img', id);
   const kind = random();
   const files: Record<string, WireFile> = {
     image:
       kind < 0.1
-        ? `https://assets.example.com/p${project}/img_${n}.jpg`
+        ? `${REQUEST_ORIGIN}${image}`
         : kind < 0.3
-          ? { url: `/media/p${project}/img_${n}.jpg`, size: 20_000 + Math.floor(random() * 400_000), mime: 'image/jpeg' }
-          : `/media/p${project}/img_${n}.jpg`,
+          ? { url: image, size: 20_000 + Math.floor(random() * 400_000), mime: 'image/png' }
+          : image,
   };
   if (random() < 0.5) {
-    files.thumbnail = { url: `/media/p${project}/thumb_${n}.webp`, size: 2_000 + Math.floor(random() * 20_000), mime: 'image/webp' };
+    files.thumbnail = { url: mediaPath(project, 'thumb', id), size: 2_000 + Math.floor(random() * 20_000), mime: 'image/png' };
   }
-  if (random() < 0.05) files.report = `https://docs.example.com/p${project}/report_${n}.pdf`;
+  if (random() < 0.05) files.report = `${REQUEST_ORIGIN}${mediaPath(project, 'report', id)}`;
   return files;
 }
 

@@ -5,6 +5,7 @@ import type { RequestContext } from './context.ts';
 import { HttpError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
 import { Faults, type FaultSettings } from './faults.ts';
 import { readBody, requestUrl, sendJson } from './http.ts';
+import { serveMedia } from './media.ts';
 import { matchRoute } from './routes.ts';
 import type { SeedOptions } from './seed.ts';
 import { DevStore } from './store.ts';
@@ -173,6 +174,12 @@ class DevBackendServer implements DevBackend {
     this.active++;
     this.peak = Math.max(this.peak, this.active);
     response.once('close', () => this.active--);
+    // Media files come from a static file server in a real deployment: no latency or
+    // failures are injected there, and no fault draw is used up, so fault runs stay as seeded.
+    if (serveMedia(this.store, request, response, url.pathname)) {
+      record.status = response.statusCode;
+      return;
+    }
     const fails = this.faults.drawFailure();
     const send = (status: number, body: unknown, headers?: Readonly<Record<string, string>>) => {
       // A client that gave up still had its request processed, as on a real server.

@@ -7,7 +7,8 @@ import type {
   WireStatus,
   WireTag,
 } from '../contract/index.ts';
-import { INDEXES, SCHEMA_VERSION, createSchema } from './schema.ts';
+import { REQUEST_ORIGIN } from './media.ts';
+import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import type { ProjectRole } from './users.ts';
 
@@ -135,7 +136,11 @@ export class DevStore {
     try {
       if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      const version = db.pragma('user_version', { simple: true }) as number;
+      let version = db.pragma('user_version', { simple: true }) as number;
+      if (canMigrate(version)) {
+        migrate(db, version);
+        version = SCHEMA_VERSION;
+      }
       if (version !== 0 && version !== SCHEMA_VERSION) {
         throw new Error(`${path}: schema version ${version}, expected ${SCHEMA_VERSION}; delete the file to reseed`);
       }
@@ -182,9 +187,15 @@ export class DevStore {
   }
 
   /** `GET assignments/{id}/`'s answer. */
-  getAssignmentJson(id: number): StoredAssignment | undefined {
+  getAssignmentJson(id: number, origin?: string): StoredAssignment | undefined {
     const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
-    return row && { project: row.project_id, json: rowJson(row) };
+    return row && { project: row.project_id, json: rowJson(row, origin) };
+  }
+
+  /** Makes a token stop working, as when a user's token is revoked (tests of refused credentials). */
+  revokeToken(token: string): void {
+    this.users.delete(token);
+    this.prepare('UPDATE users SET token = NULL WHERE token = ?').run(token);
   }
 
   getAssignment(id: number): WireAssignment | undefined {
@@ -198,7 +209,7 @@ export class DevStore {
    * with their tags. A listing too long to keep is counted and paged with OFFSET.
    * Ties are broken by id in the direction of the first ordering term.
    */
-  assignmentListing(query: AssignmentQuery, ordering: readonly WireOrdering[]): AssignmentListing {
+  assignmentListing(query: AssignmentQuery, ordering: readonly WireOrdering[], origin?: string): AssignmentListing {
     const { where, params } = whereClause(query);
     const sql = `SELECT id FROM assignments ${where} ${orderBy(ordering)}`;
     const key = `${sql}\u0000${JSON.stringify(params)}`;
@@ -212,14 +223,15 @@ export class DevStore {
       if (count > MAX_LISTED_IDS / 4) {
         return {
           count,
-          page: (slice) => this.rowsJson(this.prepare(`${sql} LIMIT @limit OFFSET @offset`).pluck().all({ ...params, ...slice }) as number[]),
+          page: (slice) =>
+            this.rowsJson(this.prepare(`${sql} LIMIT @limit OFFSET @offset`).pluck().all({ ...params, ...slice }) as number[], origin),
         };
       }
       ids = this.prepare(sql).pluck().all(params) as number[];
       this.keepListing(key, ids);
     }
     const listed = ids;
-    return { count: listed.length, page: (slice) => this.rowsJson(listed.slice(slice.offset, slice.offset + slice.limit)) };
+    return { count: listed.length, page: (slice) => this.rowsJson(listed.slice(slice.offset, slice.offset + slice.limit), origin) };
   }
 
   countAssignments(query: AssignmentQuery): number {
@@ -233,11 +245,11 @@ export class DevStore {
   }
 
   /** The rows of these ids, in this order, as JSON texts (ids are known to exist). */
-  private rowsJson(ids: readonly number[]): string[] {
+  private rowsJson(ids: readonly number[], origin: string | undefined): string[] {
     if (ids.length === 0) return [];
     const rows = this.prepare(SELECT_ASSIGNMENTS).all(JSON.stringify(ids)) as AssignmentRow[];
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => rowJson(byId.get(id)!));
+    return ids.map((id) => rowJson(byId.get(id)!, origin));
   }
 
   private keepListing(key: string, ids: number[]): void {
@@ -387,10 +399,12 @@ function orderBy(ordering: readonly WireOrdering[]): string {
  * `metadata` are stored as JSON.stringify wrote them and `tags` comes from
  * json_group_array, so they are copied, not parsed and serialized again.
  */
-function rowJson(row: AssignmentRow): string {
+function rowJson(row: AssignmentRow, origin: string | undefined): string {
+  // Stored absolute file URLs on REQUEST_ORIGIN are answered on the client's origin (see media.ts).
+  const files = origin === undefined ? row.files : row.files.replaceAll(`"${REQUEST_ORIGIN}/`, `"${origin}/`);
   return (
     `{"id":${row.id},"project":${row.project_id},"status":${JSON.stringify(row.status)},"assignee":${row.assignee_id ?? 'null'},` +
-    `"data":${row.data ?? 'null'},"files":${row.files},"metadata":${row.metadata},"priority":${row.priority ?? 'null'},` +
+    `"data":${row.data ?? 'null'},"files":${files},"metadata":${row.metadata},"priority":${row.priority ?? 'null'},` +
     `"created_at":${JSON.stringify(row.created_at)},"updated_at":${JSON.stringify(row.updated_at)},"tags":${row.tags}}`
   );
 }

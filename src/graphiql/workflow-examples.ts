@@ -98,6 +98,56 @@ query Analytics($filter: AssignmentFilter, $days: Int) {
     variables: json({ filter: { project: '1' }, days: 30 }),
   },
   {
+    title: 'Dashboard',
+    query: `# What a review dashboard draws, from one streamed read: a daily and a weekly series in your
+# time zone, how long completion takes (median and slow tail), who carries the load, and the queue now.
+query Dashboard($filter: AssignmentFilter, $days: Int, $timeZone: String!) {
+  assignmentAnalytics(filter: $filter, days: $days) {
+    from
+    to
+    daily: series(bucket: DAY, timeZone: $timeZone) {
+      date
+      start
+      hours
+      created
+      completed
+      rejected
+      medianHoursToComplete
+    }
+    weekly: series(bucket: WEEK, timeZone: $timeZone) {
+      date
+      created
+      completed
+      rejected
+    }
+    hoursToComplete {
+      count
+      p50
+      p90
+      p99
+      max
+      exact
+    }
+    assigneePerformance {
+      assigneeId
+      completed
+      completedPerDay
+      hoursToComplete {
+        p50
+        p90
+      }
+    }
+    backlog {
+      pending
+      inProgress
+      oldestPendingAgeHours
+    }
+  }
+}
+`,
+    variables: json({ filter: { project: '1' }, days: 14, timeZone: 'Asia/Seoul' }),
+  },
+  {
     title: 'Tag by assignee tier (preview)',
     query: `# Groups completed assignments by assignee; 50+ high_performer, 20+ regular_performer, else new_contributor.
 mutation AssigneeTiers($input: TagAssignmentsByAssigneeTierInput!) {

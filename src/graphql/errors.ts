@@ -1,9 +1,23 @@
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import { UpstreamError, type FieldError, type UpstreamErrorCode } from '../upstream/errors.ts';
+import { UpstreamError, type FieldError, type ResourceRef, type UpstreamErrorCode } from '../upstream/errors.ts';
 
-/** Every `extensions.code` a client can meet. */
-export type ErrorCode = UpstreamErrorCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+/**
+ * Codes of requests refused at the HTTP level, before any operation runs (README,
+ * "Error codes"). Yoga's own `BAD_REQUEST` (malformed parameters), `GRAPHQL_PARSE_FAILED`
+ * and `GRAPHQL_VALIDATION_FAILED` keep their names.
+ */
+export type HttpRefusalCode =
+  | 'CSRF_HEADER_REQUIRED'
+  | 'CORS_ORIGIN_NOT_ALLOWED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BATCHING_NOT_SUPPORTED'
+  | 'BATCH_LIMIT_EXCEEDED';
+
+/** Every `extensions.code` the gateway itself sets. */
+export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** Whether the same request may succeed if sent again later. */
 const RETRYABLE: Record<ErrorCode, boolean> = {
@@ -14,11 +28,73 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   UPSTREAM_UNAVAILABLE: true,
   RATE_LIMITED: true,
   INTERNAL_SERVER_ERROR: false,
+  CSRF_HEADER_REQUIRED: false,
+  CORS_ORIGIN_NOT_ALLOWED: false,
+  METHOD_NOT_ALLOWED: false,
+  NOT_ACCEPTABLE: false,
+  UNSUPPORTED_MEDIA_TYPE: false,
+  BATCHING_NOT_SUPPORTED: false,
+  BATCH_LIMIT_EXCEEDED: false,
 };
 
 /** A GraphQL error meant for clients: a message we wrote, a code, and `retryable`. */
 export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return createGraphQLError(message, { extensions: { code, retryable: RETRYABLE[code], ...extensions } });
+}
+
+/**
+ * The same error with other extensions, still a GraphQLError: yoga derives the HTTP
+ * status from GraphQLErrors (plain objects read as unexpected, hence 500) and strips
+ * its internal `http` extension only from them.
+ */
+export function withExtensions(error: GraphQLError, extensions: Record<string, unknown>, message = error.message): GraphQLError {
+  if (!(error instanceof GraphQLError)) {
+    const plain = error as { extensions?: Record<string, unknown> };
+    return { ...plain, message, extensions } as unknown as GraphQLError;
+  }
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+/**
+ * Upstream 403s and 404s say only that a URL was refused; these name the resource
+ * (`FORBIDDEN` "You may not read assignment 7.") and set `extensions.resource`. Any
+ * other error passes unchanged.
+ */
+export const refusalAbout = {
+  assignment(error: unknown, id: number): unknown {
+    return named(error, { type: 'Assignment', id }, `You may not read assignment ${id}.`, `Assignment ${id} does not exist.`);
+  },
+  /** A listing scoped to a project (assignments, queue, analytics, workflow scopes). */
+  projectAssignments(error: unknown, projectId: number | undefined): unknown {
+    if (projectId === undefined) return error;
+    return named(error, { type: 'Project', id: projectId }, `You may not read the assignments of project ${projectId}.`, `Project ${projectId} does not exist.`);
+  },
+  projectTags(error: unknown, projectId: number): unknown {
+    return named(error, { type: 'Project', id: projectId }, `You may not read the tags of project ${projectId}.`, `Project ${projectId} does not exist.`);
+  },
+  /** A refused `set_tags`: every write follows a read of the same rows, so the caller may read them. */
+  tagWrite(error: unknown, projectId: number): unknown {
+    return named(
+      error,
+      { type: 'Project', id: projectId },
+      `You may read the assignments of project ${projectId} but not tag them: tagging needs a member (not a viewer) of the project.`,
+      `An assignment of project ${projectId} no longer exists.`,
+    );
+  },
+};
+
+function named(error: unknown, resource: ResourceRef, forbidden: string, notFound: string): unknown {
+  if (!(error instanceof UpstreamError)) return error;
+  if (error.code === 'FORBIDDEN') return error.about(forbidden, resource);
+  if (error.code === 'NOT_FOUND') return error.about(notFound, resource);
+  return error;
 }
 
 /** No credentials: HTTP 401 with a challenge when the client accepts graphql-response+json. */
@@ -50,6 +126,7 @@ export function maskError(error: unknown, message: string): Error {
         code: original.code,
         retryable: original.retryable,
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
+        ...(original.resource === undefined ? {} : { resource: { type: original.resource.type, id: String(original.resource.id) } }),
         ...fieldErrors,
       },
     });

@@ -1,4 +1,6 @@
+import type { SetAssignmentTagsPayload } from '../__generated__/resolvers-types.ts';
 import type { WireAssignment, WireFile, WireTag } from '../contract/index.ts';
+import type { AnalyticsResult, BacklogModel } from '../workflows/analytics.ts';
 
 /** A tag with the project it was listed under (the wire tag does not say). */
 export interface TagModel extends WireTag {
@@ -23,4 +25,14 @@ export interface AssignmentConnectionModel {
   /** Offset of the window asked for (also when it came back empty). */
   start: number;
   totalCount: number;
+}
+
+/** `setAssignmentTags`' payload as its resolver returns it: assignments by id, read back when selected. */
+export type SetAssignmentTagsPayloadModel = Omit<SetAssignmentTagsPayload, 'assignments' | 'tags'> & {
+  assignmentIds: number[];
+  tags: TagModel[];
+};
+/** A report as resolved: the streamed figures, and the backlog when the operation asked for it. */
+export interface AssignmentAnalyticsModel extends AnalyticsResult {
+  backlog: BacklogModel | null;
 }

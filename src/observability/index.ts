@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { RequestState } from '../graphql/plugins/request-state.ts';
 import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { RetryBudget } from '../upstream/retry.ts';
 import type { FetchFn } from '../upstream/transport.ts';
 import { createLogger, yogaLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -13,10 +14,16 @@ export interface ObservabilityDeps {
   baseUrl: string;
   requestState: (request: Request) => RequestState | undefined;
   breaker?: CircuitBreaker | undefined;
+  /** The retry budget the gateway's requests share (its decisions are counted). */
+  retryBudget?: RetryBudget | undefined;
   /** The process's logger; by default one is made from LOG_LEVEL, writing to stdout. */
   logger?: Logger | undefined;
   fetch?: FetchFn | undefined;
   isDraining?: (() => boolean) | undefined;
+  /** Redis as this replica sees it: `off` (not configured), `ok` or `degraded`. */
+  redisStatus?: (() => 'off' | 'ok' | 'degraded') | undefined;
+  /** Live subscriptions of this replica, for the gauges. */
+  liveSize?: (() => { subscribers: number; groups: number }) | undefined;
   /** Add prom-client's process metrics (RSS, event loop lag...): once per process, by the server. */
   processMetrics?: boolean | undefined;
 }
@@ -35,12 +42,23 @@ export interface Observability {
 export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
   const logger = deps.logger ?? createLogger(config.reliability.logLevel);
   const plugins: Plugin[] = [
-    useUpstreamReadiness({ baseUrl: deps.baseUrl, breaker: deps.breaker, fetch: deps.fetch, isDraining: deps.isDraining }),
+    useUpstreamReadiness({
+      baseUrl: deps.baseUrl,
+      breaker: deps.breaker,
+      fetch: deps.fetch,
+      isDraining: deps.isDraining,
+      redisStatus: deps.redisStatus,
+    }),
     useOperationLog({ logger, requestState: deps.requestState }),
   ];
   let onUpstreamCall: (event: UpstreamCallEvent) => void = () => {};
   if (config.reliability.metricsEnabled) {
-    const metrics = createMetrics({ breaker: deps.breaker, processMetrics: deps.processMetrics ?? false });
+    const metrics = createMetrics({
+      breaker: deps.breaker,
+      retryBudget: deps.retryBudget,
+      processMetrics: deps.processMetrics ?? false,
+      liveSize: deps.liveSize,
+    });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;
   }

@@ -44,6 +44,7 @@ export function redactTokens(value: unknown, depth = 0): unknown {
  */
 const STDOUT_BUFFER_BYTES = 4096;
 const STDOUT_FLUSH_MS = 1000;
+const WARN_LEVEL = 40;
 
 /** JSON lines to stdout (or `destination`, for tests), tokens redacted. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -60,7 +61,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const stdout = pino.destination({ dest: 1, sync: false, minLength: STDOUT_BUFFER_BYTES });
   // A quiet gateway's lines still show within a second; pino writes what is left at exit.
   setInterval(() => stdout.flush(), STDOUT_FLUSH_MS).unref();
-  return pino(options, stdout);
+  return pino(
+    {
+      ...options,
+      hooks: {
+        // Warnings and errors are rare and wanted at once: they are not held for the batch.
+        logMethod(args, method, level) {
+          method.apply(this, args);
+          if (level >= WARN_LEVEL) stdout.flush();
+        },
+      },
+    },
+    stdout,
+  );
 }
 
 /** Codes that describe the caller's request, not a fault of ours: no stack, no error line. */

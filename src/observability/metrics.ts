@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
+import type { RetryBudget, RetryBudgetOutcome } from '../upstream/retry.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -44,7 +45,12 @@ const GRAPHQL_METRICS = {
  * values are route shapes, methods, statuses and breaker states: never an id, a URL
  * or a token. The yoga HTTP histogram's `url` label is off for the same reason.
  */
-export function createMetrics(options: { breaker?: CircuitBreaker | undefined; processMetrics?: boolean }): Metrics {
+export function createMetrics(options: {
+  breaker?: CircuitBreaker | undefined;
+  retryBudget?: RetryBudget | undefined;
+  processMetrics?: boolean;
+  liveSize?: (() => { subscribers: number; groups: number }) | undefined;
+}): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
@@ -87,6 +93,37 @@ export function createMetrics(options: { breaker?: CircuitBreaker | undefined; p
     }
     return tally;
   };
+  const liveSize = options.liveSize;
+  if (liveSize) {
+    new Gauge({
+      name: 'synapse_live_subscriptions',
+      help: 'Live subscriptions (assignmentUpdated streams) open on this replica.',
+      registers: [registry],
+      collect() {
+        this.set(liveSize().subscribers);
+      },
+    });
+    new Gauge({
+      name: 'synapse_live_groups',
+      help: 'Distinct (caller, filter) groups of live subscriptions on this replica; each has one poller across all replicas.',
+      registers: [registry],
+      collect() {
+        this.set(liveSize().groups);
+      },
+    });
+  }
+  const retryBudget = options.retryBudget;
+  if (retryBudget) {
+    const decisions = new Counter({
+      name: 'synapse_upstream_retry_budget_total',
+      help: 'Retries of failed GETs asked of the shared retry budget, by outcome ("granted" or "refused").',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    // Both series exist from the start: "refused 0" is an answer, a missing series is not.
+    for (const outcome of ['granted', 'refused'] satisfies RetryBudgetOutcome[]) decisions.inc({ outcome }, 0);
+    retryBudget.observe((outcome) => decisions.inc({ outcome }));
+  }
   const breaker = options.breaker;
   if (breaker) {
     new Gauge({

@@ -9,6 +9,8 @@ export interface ReadinessOptions {
   fetch?: FetchFn | undefined;
   /** True once shutdown has begun: a load balancer must stop sending traffic. */
   isDraining?: (() => boolean) | undefined;
+  /** Redis is a help, not a dependency: `degraded` is reported but keeps the replica ready. */
+  redisStatus?: (() => 'off' | 'ok' | 'degraded') | undefined;
   /** Bound on one probe. */
   probeTimeoutMs?: number;
   /** A probe result is reused this long, so frequent readiness checks cost one upstream call. */
@@ -60,7 +62,8 @@ export function useUpstreamReadiness(options: ReadinessOptions): Plugin {
     let upstream: 'reachable' | 'unreachable' | 'not probed' = 'not probed';
     if (!draining && breaker !== 'open') upstream = (await reachable()) ? 'reachable' : 'unreachable';
     const ready = !draining && breaker !== 'open' && upstream === 'reachable';
-    const body = { status: ready ? 'ready' : 'unavailable', upstream, breaker, draining };
+    const redis = options.redisStatus?.() ?? 'off';
+    const body = { status: ready ? 'ready' : 'unavailable', upstream, breaker, draining, redis };
     return new ResponseType(JSON.stringify(body), {
       status: ready ? 200 : 503,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

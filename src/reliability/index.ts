@@ -15,7 +15,15 @@ export interface Reliability {
   deadlines: OperationDeadlines;
 }
 
-export function createReliability(config: Config): Reliability {
+/** Clock and randomness of the retry policy; tests inject them to count, never to time. */
+export interface ReliabilitySources {
+  /** Monotonic ms for the retry budget (default performance.now). */
+  now?: () => number;
+  /** Backoff jitter in [0, 1) (default Math.random). */
+  random?: () => number;
+}
+
+export function createReliability(config: Config, sources: ReliabilitySources = {}): Reliability {
   const { breaker, retry, operationTimeoutMs } = config.reliability;
   return {
     breaker: breaker.enabled ? new CircuitBreaker(breaker) : undefined,
@@ -23,8 +31,8 @@ export function createReliability(config: Config): Reliability {
       retries: config.upstream.retries,
       baseDelayMs: retry.baseMs,
       maxDelayMs: retry.maxMs,
-      random: Math.random,
-      budget: new RetryBudget(retry.budgetRatio, retry.budgetReserve),
+      random: sources.random ?? Math.random,
+      budget: new RetryBudget({ ...retry.budget, ...(sources.now ? { now: sources.now } : {}) }),
     },
     deadlines: new OperationDeadlines(operationTimeoutMs),
   };

@@ -10,20 +10,26 @@ const tooLarge = () =>
  * securityOptions). Yoga counts every body through a TransformStream pipeline and a
  * second Request, Content-Length or not: about a tenth of the CPU of a small
  * operation. A declared Content-Length is checked against the limit before the body
- * is read, and nothing more is needed: Node's HTTP parser reads exactly that many
- * bytes. Only a body without one (chunked) is counted, as it is read, and refused
- * as soon as it passes the limit.
+ * is read, and for a request that came through Node's HTTP server nothing more is
+ * needed: its parser reads exactly that many bytes. Any other body (chunked, or a
+ * Request handed to `gateway.fetch` in process, whose header may say anything) is
+ * counted as it is read, and refused as soon as it passes the limit.
  */
+/** Yoga's Node adapter puts the IncomingMessage in the server context. */
+function fromNodeHttpServer(serverContext: unknown): boolean {
+  return (serverContext as { req?: { socket?: unknown } } | undefined)?.req?.socket != null;
+}
+
 export function useBodyLimit(limit: number): Plugin {
   return {
-    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI, serverContext }) {
       const declared = request.headers.get('content-length');
       if (declared !== null) {
         if (!CONTENT_LENGTH.test(declared)) {
           throw createGraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
         }
         if (Number(declared) > limit) throw tooLarge();
-        return;
+        if (fromNodeHttpServer(serverContext)) return;
       }
       if (!requestParser || request.body == null) return;
       const parse = requestParser;

@@ -1,9 +1,10 @@
 import {
-  GraphQLError,
   Kind,
+  getOperationAST,
   getNamedType,
   isCompositeType,
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -15,6 +16,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/connection.ts';
 import { MAX_IDS_PER_QUERY } from '../graphql/resolvers/assignment.ts';
+import { documentLimitError } from './limit-errors.ts';
+import { isExecutionResult } from '../graphql/results.ts';
 
 /** Weights of graphql-armor's cost-limit, so figures compare with its documentation. */
 const COST_WEIGHTS = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 } as const;
@@ -47,26 +50,55 @@ export function costLimitRule(options: CostLimitOptions): (context: ValidationCo
         const estimate = new CostEstimate(context).selectionSet(operation.selectionSet, root);
         const cost = Math.ceil(Math.min(estimate, Number.MAX_SAFE_INTEGER));
         if (cost > options.maxCost) {
-          // Worded as armor words its limits, so all refusals read alike.
-          const message = options.exposeLimits
-            ? `Query Cost limit of ${options.maxCost} exceeded, found ${cost}.`
-            : 'Query validation error.';
-          context.reportError(new GraphQLError(`Syntax Error: ${message}`, { nodes: [operation] }));
+          context.reportError(documentLimitError('cost', { found: cost, max: options.maxCost }, options.exposeLimits, [operation]));
         }
       },
     };
   };
 }
 
-/** Yoga plugin adding the cost rule to validation. */
+/**
+ * Yoga plugin adding the cost rule to validation, and `extensions.cost = { estimated,
+ * limit }` to every response, refusals included (GitHub and Shopify show the price of a
+ * query the same way): the estimate of the operation the request names, 0 when no
+ * document was read (an HTTP-level refusal, a parse error). Batched (array) responses
+ * carry it on no item: one request, several operations, no way to tell them apart here.
+ */
 export function useCostLimit(options: CostLimitOptions): Plugin {
   const rule = costLimitRule(options);
+  const estimates = new WeakMap<Request, number>();
+  const perDocument = new WeakMap<DocumentNode, Map<string | null, number>>();
   return {
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, params, context }) {
       addValidationRule(rule);
+      const { request, params: operation } = context as { request?: Request; params?: { operationName?: string | null } };
+      if (!request) return;
+      const name = operation?.operationName ?? null;
+      let known = perDocument.get(params.documentAST);
+      if (!known) perDocument.set(params.documentAST, (known = new Map()));
+      let estimate = known.get(name);
+      if (estimate === undefined) known.set(name, (estimate = estimateOperationCost(params.schema, params.documentAST, name)));
+      estimates.set(request, estimate);
+    },
+    onResultProcess({ request, result, setResult }) {
+      if (Array.isArray(result) || !isExecutionResult(result)) return;
+      const cost = { estimated: estimates.get(request) ?? 0, limit: options.maxCost };
+      setResult({ ...result, extensions: { ...result.extensions, cost } });
     },
   };
 }
+
+/** The estimate of one operation of a document (0 when it names none that exists). */
+function estimateOperationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): number {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return 0;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const estimate = new CostEstimate({ getSchema: () => schema, getFragment: (name) => fragments.get(name) ?? null });
+  return Math.ceil(Math.min(estimate.selectionSet(operation.selectionSet, rootType(schema, operation.operation)), Number.MAX_SAFE_INTEGER));
+}
+
 
 function rootType(schema: GraphQLSchema, operation: 'query' | 'mutation' | 'subscription'): GraphQLCompositeType | undefined {
   return schema.getRootType(operation as never) ?? undefined;

@@ -1,9 +1,12 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { characterLimitPlugin } from '@escape.tech/graphql-armor-character-limit';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult, type ValidationContext } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 import { useCostLimit } from './cost.ts';
+import { documentLimitError, foundIn, type DocumentLimit } from './limit-errors.ts';
+import { withExtensions } from '../graphql/errors.ts';
+import { isExecutionResult } from '../graphql/results.ts';
 
 /**
  * Plugins that refuse a hostile document while it is parsed or validated: before
@@ -12,30 +15,43 @@ import { useCostLimit } from './cost.ts';
  * function it finds, so it must come after armor to run first.
  */
 export function documentLimitPlugins(security: SecurityConfig): Plugin[] {
+  const expose = security.exposeLimits;
+  // Armor always writes its figures for us (exposeLimits: true); documentLimitError decides what the client sees.
   // Validation rules report instead of throwing: a throw would skip the other rules
   // and bypass yoga's validation-error handling (code, HTTP 400).
-  const rule = { exposeLimits: security.exposeLimits, propagateOnRejection: false, onReject: [reportTo] };
-  const exposeLimits = security.exposeLimits;
+  const rule = (limit: DocumentLimit, max: number) => ({
+    n: max,
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) =>
+        context?.reportError(documentLimitError(limit, { found: foundIn(error.message), max }, expose)),
+    ],
+  });
+  // Parsing has no validation context: these throw our error, as a syntax error is thrown.
+  const thrown = (limit: DocumentLimit, max: number) => ({
+    exposeLimits: true,
+    onReject: [
+      (_context: unknown, error: GraphQLError) => {
+        throw documentLimitError(limit, { found: foundIn(error.message), max }, expose);
+      },
+    ],
+  });
   return [
     EnvelopArmorPlugin({
-      maxDepth: { n: security.maxDepth, flattenFragments: true, ...rule },
-      maxAliases: { n: security.maxAliases, ...rule },
-      maxDirectives: { n: security.maxDirectives, ...rule },
-      // Parsing has no validation context: this one throws, as a syntax error does.
-      maxTokens: { n: security.maxTokens, exposeLimits },
+      maxDepth: { ...rule('depth', security.maxDepth), flattenFragments: true },
+      maxAliases: rule('aliases', security.maxAliases),
+      maxDirectives: rule('directives', security.maxDirectives),
+      maxTokens: { n: security.maxTokens, ...thrown('tokens', security.maxTokens) },
       // Ours knows variables and list arguments (see cost.ts); armor's suggestion
       // mask misses enum suggestions (see useHideSuggestions).
       costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: false },
     }) as Plugin,
-    characterLimitPlugin({ maxLength: security.maxQueryChars, exposeLimits }) as Plugin,
-    useCostLimit({ maxCost: security.maxCost, exposeLimits }),
+    characterLimitPlugin({ maxLength: security.maxQueryChars, ...thrown('characters', security.maxQueryChars) }) as Plugin,
+    useCostLimit({ maxCost: security.maxCost, exposeLimits: expose }),
     ...(security.introspection ? [] : [useDisableIntrospection(), useHideSuggestions()]),
   ];
-}
-
-function reportTo(context: ValidationContext | null, error: GraphQLError): void {
-  context?.reportError(error);
 }
 
 /** Refuses `__schema` and `__type` during validation (`__typename` stays allowed). */
@@ -68,17 +84,6 @@ function useHideSuggestions(): Plugin {
 function withoutSuggestion(error: GraphQLError): GraphQLError {
   const message = error.message.replace(SUGGESTION, '');
   if (message === error.message) return error;
-  if (!(error instanceof GraphQLError)) return { ...(error as object), message } as GraphQLError;
-  return new GraphQLError(message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
+  return withExtensions(error, { ...(error.extensions as Record<string, unknown> | undefined) }, message);
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}

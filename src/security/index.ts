@@ -1,10 +1,12 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
 import { useBodyLimit } from './body-limit.ts';
+import { corsOptions, useRefusedPreflight } from './cors.ts';
 import { documentLimitPlugins } from './document-limits.ts';
-import { useExpensiveOperationLimit } from './rate-limit.ts';
+import { useHttpRefusals } from './http-refusals.ts';
+import type { SharedState } from '../shared-state/index.ts';
+import { createCallerLimiter, useExpensiveOperationLimit } from './rate-limit.ts';
 
 /** Yoga options that limit what a request may be (body size, batching, CORS). */
 export function securityOptions(config: Config): Partial<YogaServerOptions<Record<string, unknown>, GatewayContext>> {
@@ -13,48 +15,19 @@ export function securityOptions(config: Config): Partial<YogaServerOptions<Recor
     // useBodyLimit enforces MAX_BODY_BYTES at a fraction of the cost.
     maxRequestBodySize: false,
     batching: security.maxBatch > 0 ? { limit: security.maxBatch } : false,
-    cors: corsOptions(security.corsOrigins),
+    cors: corsOptions(security),
   };
 }
 
 /** Envelop plugins that refuse hostile requests and documents before execution. */
-export function securityPlugins(config: Config): Plugin<GatewayContext>[] {
+export function securityPlugins(config: Config, shared?: Pick<SharedState, 'redis' | 'keyPrefix'>): Plugin<GatewayContext>[] {
   const { security } = config;
+  const perMinute = security.rateLimitExpensivePerMinute;
   return [
     useBodyLimit(security.maxBodyBytes) as Plugin<GatewayContext>,
-    ...(security.csrfPrevention ? [useCSRFPrevention() as Plugin<GatewayContext>] : []),
+    useHttpRefusals(security),
+    useRefusedPreflight(security),
     ...(documentLimitPlugins(security) as Plugin<GatewayContext>[]),
-    ...(security.rateLimitExpensivePerMinute > 0 ? [useExpensiveOperationLimit(security.rateLimitExpensivePerMinute)] : []),
+    ...(perMinute > 0 ? [useExpensiveOperationLimit(perMinute, createCallerLimiter(perMinute, shared))] : []),
   ];
-}
-
-/**
- * CORS headers only for an allowed origin, so a browser elsewhere cannot read the
- * answers. Yoga's own list handling is not used: with several origins it answers an
- * unknown one with `Access-Control-Allow-Origin: null`, which sandboxed iframes match.
- * Credentials travel in the Authorization header, never cookies, so none are allowed.
- */
-export function corsOptions(origins: readonly string[]): YogaServerOptions<Record<string, unknown>, GatewayContext>['cors'] {
-  if (origins.length === 0) return false;
-  const allowed = new Set(origins);
-  return (request: Request): CORSOptions => {
-    const origin = request.headers.get('origin');
-    if (origin === null || !allowed.has(origin)) return false;
-    return {
-      origin: [origin],
-      methods: ['GET', 'POST'],
-      allowedHeaders: [
-        'accept',
-        'authorization',
-        'content-type',
-        'synapse-access-token',
-        'synapse-tenant',
-        'x-graphql-yoga-csrf',
-        'x-request-id',
-      ],
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      credentials: false,
-      maxAge: 600,
-    };
-  };
 }

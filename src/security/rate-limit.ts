@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Kind, getOperationAST, type DocumentNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayContext } from '../context.ts';
 import { gatewayError } from '../graphql/errors.ts';
+import type { SharedRedis } from '../shared-state/index.ts';
 
 /** Root fields that read every page of a scope, or write in bulk: always expensive. */
 const ALWAYS_EXPENSIVE = new Set([
@@ -19,43 +20,67 @@ const EXPENSIVE_PAGE_SIZE = 50;
 /** `assignmentsByIds` with more ids than this is expensive. */
 const EXPENSIVE_IDS = 100;
 
-/** Callers remembered at most; the least recently seen is forgotten first. */
-const MAX_CALLERS = 10_000;
+/** One caller's allowance after an operation counted against it. */
+export interface CallerAllowance {
+  granted: boolean;
+  /** Expensive fields left in the current window. */
+  remaining: number;
+  /** Epoch ms at which the window ends and the whole allowance is back. */
+  resetAt: number;
+  /** When refused: seconds until the operation could be granted. */
+  retryAfterSeconds: number;
+}
+
+/** Counts expensive fields per caller (by the caller hash, never the token) in windows of a minute. */
+export type CallerLimiter = (callerKey: string, weight: number) => Promise<CallerAllowance>;
 
 /**
- * One token bucket per caller: `perMinute` tokens at most, refilled continuously.
- * Callers are keyed by a hash of their token, so no raw token is kept.
+ * `perMinute` expensive fields per caller per fixed minute (GitHub's model: a window,
+ * what is left in it, when it resets), counted by rate-limiter-flexible. With Redis,
+ * every replica counts in one place, so two replicas enforce one limit per caller, not
+ * two; when Redis is down or slower than 500 ms, the in-memory insurance limiter
+ * counts per process until it answers again. Windows expire with their keys, so
+ * memory holds only callers active in the last minute.
  */
-export class CallerBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly perMs: number;
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = () => performance.now(),
-    private readonly maxCallers = MAX_CALLERS,
-  ) {
-    this.perMs = perMinute / 60_000;
-  }
-
-  /** Takes `weight` tokens; returns 0 when granted, else the seconds to wait before it would be. */
-  take(caller: string, weight: number): number {
-    const key = createHash('sha256').update(caller).digest('base64url');
-    const now = this.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    // Re-inserted on every visit, so the Map's first key is the least recently seen.
-    this.buckets.delete(key);
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * this.perMs);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (this.buckets.size > this.maxCallers) this.buckets.delete(this.buckets.keys().next().value!);
-    if (weight > this.perMinute) return 60;
-    if (bucket.tokens >= weight) {
-      bucket.tokens -= weight;
-      return 0;
+export function createCallerLimiter(
+  perMinute: number,
+  shared?: { redis?: SharedRedis | undefined; keyPrefix: string },
+): CallerLimiter {
+  const memory = new RateLimiterMemory({ points: perMinute, duration: 60, keyPrefix: 'expensive' });
+  const limiter = shared?.redis
+    ? new RateLimiterRedis({
+        storeClient: shared.redis.command,
+        points: perMinute,
+        duration: 60,
+        keyPrefix: `${shared.keyPrefix}rate:expensive`,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      })
+    : memory;
+  return async (callerKey, weight) => {
+    if (weight > perMinute) {
+      // Never grantable: nothing is taken, and no wait would help.
+      const state = await limiter.get(callerKey).catch(() => null);
+      return {
+        granted: false,
+        remaining: state ? Math.max(0, perMinute - state.consumedPoints) : perMinute,
+        resetAt: Date.now() + (state?.msBeforeNext ?? 0),
+        retryAfterSeconds: 60,
+      };
     }
-    return Math.max(1, Math.ceil((weight - bucket.tokens) / this.perMs / 1000));
-  }
+    try {
+      const result = await limiter.consume(callerKey, weight);
+      return { granted: true, remaining: result.remainingPoints, resetAt: Date.now() + result.msBeforeNext, retryAfterSeconds: 0 };
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      return {
+        granted: false,
+        remaining: 0,
+        resetAt: Date.now() + refusal.msBeforeNext,
+        retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)),
+      };
+    }
+  };
 }
 
 /**
@@ -63,17 +88,32 @@ export class CallerBuckets {
  * caller has left this minute (RATE_LIMITED, HTTP 429, `retryAfterSeconds`). Each
  * expensive root field weighs 1, so aliases do not multiply the allowance. Callers
  * without credentials are left to useRequireCredentials, which refuses them anyway.
+ * An operation that counted, granted or refused, answers with `extensions.rateLimit =
+ * { limit, remaining, resetAt }` (GitHub's model): the allowance per minute, what is
+ * left after it, and when the window resets.
  */
-export function useExpensiveOperationLimit(perMinute: number, now?: () => number): Plugin<GatewayContext> {
-  const buckets = new CallerBuckets(perMinute, now);
+export function useExpensiveOperationLimit(perMinute: number, limiter: CallerLimiter): Plugin<GatewayContext> {
+  const rateLimitOf = (allowance: CallerAllowance) => ({
+    limit: perMinute,
+    remaining: allowance.remaining,
+    resetAt: new Date(allowance.resetAt).toISOString(),
+  });
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GatewayContext;
-      if (!context.credentials) return;
+      if (!context.credentials || context.callerKey === null) return;
       const weight = expensiveFieldCount(args.document, args.operationName, args.variableValues);
       if (weight === 0) return;
-      const retryAfterSeconds = buckets.take(context.credentials.token, weight);
-      if (retryAfterSeconds === 0) return;
+      const allowance = await limiter(context.callerKey, weight);
+      if (allowance.granted) {
+        return {
+          onExecuteDone({ result, setResult }) {
+            if (isAsyncIterable(result)) return;
+            setResult({ ...result, extensions: { ...result.extensions, rateLimit: rateLimitOf(allowance) } });
+          },
+        };
+      }
+      const { retryAfterSeconds } = allowance;
       setResultAndStopExecution({
         data: null,
         errors: [
@@ -85,9 +125,15 @@ export function useExpensiveOperationLimit(perMinute: number, now?: () => number
             { retryAfterSeconds, http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } } },
           ),
         ],
+        extensions: { rateLimit: rateLimitOf(allowance) },
       });
+      return undefined;
     },
   };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /**

@@ -75,6 +75,8 @@ export interface SynapseClientOptions {
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onCall?: (event: UpstreamCallEvent) => void;
+  /** The upstream answered 401: these credentials no longer work (caches and streams of the caller must end). */
+  onUnauthenticated?: () => void;
 }
 
 /** How `set_tags` changes the listed assignments' tags. */
@@ -115,6 +117,7 @@ export class SynapseClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
+  private readonly onUnauthenticated: (() => void) | undefined;
   /** Caps this operation's calls in flight, whatever mix of methods issues them. */
   private readonly slots: CallSlots;
 
@@ -133,6 +136,7 @@ export class SynapseClient {
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
     this.onCall = options.onCall;
+    this.onUnauthenticated = options.onUnauthenticated;
     this.slots = new CallSlots(options.config.concurrency);
   }
 
@@ -329,6 +333,7 @@ export class SynapseClient {
         timeoutMs: this.config.timeoutMs,
       });
       status = response.status;
+      if (status === 401) this.onUnauthenticated?.();
       if (status < 200 || status >= 300) throw errorFromResponse(status, response.text, response.retryAfter);
       this.gate?.recordSuccess();
       return JSON.parse(response.text) as T;

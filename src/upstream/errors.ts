@@ -11,6 +11,12 @@ export interface FieldError {
   message: string;
 }
 
+/** What a refusal was about, as a client can act on it (`extensions.resource`). */
+export interface ResourceRef {
+  type: 'Project' | 'Assignment';
+  id: number;
+}
+
 /**
  * The one error type of the upstream client. It keeps the upstream body for logs
  * (`upstreamBody`), but its `message` is written by us and safe to show a client.
@@ -27,6 +33,8 @@ export class UpstreamError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** False when the request never left (circuit open, already cancelled): a write then surely did not happen. */
   readonly requestSent: boolean;
+  /** The project or assignment refused, once the caller of the client has said which. */
+  readonly resource: ResourceRef | undefined;
 
   constructor(init: {
     status: number | null;
@@ -36,6 +44,7 @@ export class UpstreamError extends Error {
     upstreamBody?: string;
     retryAfterSeconds?: number;
     requestSent?: boolean;
+    resource?: ResourceRef;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
@@ -46,6 +55,25 @@ export class UpstreamError extends Error {
     this.upstreamBody = init.upstreamBody;
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.requestSent = init.requestSent ?? true;
+    this.resource = init.resource;
+  }
+
+  /**
+   * The same failure with a message naming what was refused. The client only knows a
+   * URL failed; the code that called it knows it was "assignment 7" or "project 3".
+   */
+  about(message: string, resource: ResourceRef): UpstreamError {
+    return new UpstreamError({
+      status: this.status,
+      code: this.code,
+      message,
+      fieldErrors: this.fieldErrors,
+      ...(this.upstreamBody === undefined ? {} : { upstreamBody: this.upstreamBody }),
+      ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
+      requestSent: this.requestSent,
+      resource,
+      cause: this.cause,
+    });
   }
 }
 

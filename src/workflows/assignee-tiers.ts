@@ -91,8 +91,11 @@ export function createAssigneeGrouper(): {
   };
 }
 
+/** One planned group; the GraphQL layer reads its assignments back (codegen mapper of AssigneeTierGroup). */
+export type AssigneeTierGroupModel = Omit<AssigneeTierGroup, 'assignments'>;
+
 export interface AssigneeTierPlan {
-  groups: AssigneeTierGroup[];
+  groups: AssigneeTierGroupModel[];
   summary: TagCount[];
   items: TagAssignment[];
 }
@@ -103,7 +106,7 @@ export function planAssigneeTiers(groups: ReadonlyMap<number, readonly Member[]>
   const items: TagAssignment[] = [];
   const planned = [...groups]
     .sort(([a], [b]) => a - b)
-    .map(([assigneeId, members]): AssigneeTierGroup => {
+    .map(([assigneeId, members]): AssigneeTierGroupModel => {
       const tier = pickTier(members.length, tiers);
       if (tier) {
         for (const member of members) items.push({ projectId: member.project, assignmentId: member.id, tagName: tier.tagName });

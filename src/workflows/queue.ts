@@ -5,6 +5,8 @@ import type { WireAssignment } from '../contract/index.ts';
 export const DEFAULT_MAX_ASSIGNMENTS_PER_USER = 10;
 /** Upper bound of `maxAssignmentsPerUser`: beyond it every assignee "has capacity" anyway. */
 export const MAX_ASSIGNMENTS_PER_USER_LIMIT = 100_000;
+/** Most reviewers `assigneeIds` may name. */
+export const MAX_QUEUE_ASSIGNEE_IDS = 1000;
 
 /** The queue figures derived from in-progress rows; `pendingCount` comes from the upstream count. */
 export type QueueWorkload = Omit<ResolversParentTypes['AssignmentQueue'], 'pendingCount' | 'maxAssignmentsPerUser'>;
@@ -13,12 +15,15 @@ export type QueueWorkload = Omit<ResolversParentTypes['AssignmentQueue'], 'pendi
  * Counts in-progress assignments per assignee, fed page by page: it keeps one counter
  * per assignee, never the rows, so the whole in-progress list is never in memory.
  * Rows without an assignee count in the total but belong to nobody's workload.
+ * `knownAssignees` (the caller's reviewers) start at 0, so an idle one is in the
+ * workload and, under capacity, available; without it only assignees with in-progress
+ * rows are known, as in the SDK.
  */
-export function createWorkloadAccumulator(): {
+export function createWorkloadAccumulator(knownAssignees: Iterable<number> = []): {
   add(rows: readonly WireAssignment[]): void;
   result(maxAssignmentsPerUser: number): QueueWorkload;
 } {
-  const perAssignee = new Map<number, number>();
+  const perAssignee = new Map<number, number>([...knownAssignees].map((id) => [id, 0]));
   let inProgressCount = 0;
   return {
     add(rows) {

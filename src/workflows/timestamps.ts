@@ -1,15 +1,15 @@
-import type { WireAssignment } from '../contract/index.ts';
+import { Instant, type WireAssignment } from '../contract/index.ts';
 
 const HOUR_MS = 3_600_000;
 
 /**
- * Microseconds since the epoch of a DRF timestamp (`...:00.123456Z`). Date.parse
- * drops the last three digits, which would put a row created 0.5 ms after a moment
- * at that moment; window bounds and `createdAfter` checks compare in microseconds.
+ * Microseconds since the epoch of a DRF timestamp (`...:00.123456Z`); NaN when it is
+ * not one. Date.parse drops the last three digits, which would put a row created
+ * 0.5 ms after a moment at that moment; window bounds and `createdAfter` checks
+ * compare in microseconds.
  */
 export function epochMicros(timestamp: string): number {
-  const extra = /\.\d{3}(\d{1,3})/.exec(timestamp)?.[1] ?? '';
-  return Date.parse(timestamp) * 1000 + Number(extra.padEnd(3, '0'));
+  return Instant.parse(timestamp, 'utc-if-missing')?.epochMicros ?? Number.NaN;
 }
 
 /** Age in hours at `asOf`, computed from `created_at` as the SDK's automation does. */

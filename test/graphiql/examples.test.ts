@@ -4,7 +4,15 @@ import { workflowExampleTabs } from '../../src/graphiql/workflow-examples.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
-const WORKFLOW_FIELDS = ['assignmentQueue', 'applyQualityReview', 'assignmentAnalytics', 'tagAssignmentsByAssigneeTier', 'runAssignmentAutomation'];
+const WORKFLOW_FIELDS = [
+  'assignmentQueue',
+  'applyQualityReview',
+  'assignmentAnalytics',
+  // The dashboard tab: the same operation with its series, percentiles and backlog.
+  'assignmentAnalytics',
+  'tagAssignmentsByAssigneeTier',
+  'runAssignmentAutomation',
+];
 
 describe('workflowExampleTabs', () => {
   let stack: Stack;
@@ -33,6 +41,11 @@ describe('workflowExampleTabs', () => {
       expect(body.errors, tab.title).toBeUndefined();
       const payload = body.data![field];
       if (operation === 'mutation') expect(payload, tab.title).toMatchObject({ dryRun: true, writeCalls: 0, userErrors: [] });
+      if (tab.title === 'Dashboard') {
+        // One point per local day of the window (its first and last day cut by it), data in them.
+        expect(payload.daily).toHaveLength(JSON.parse(tab.variables!).days + 1);
+        expect(payload.daily.some((point: { created: number }) => point.created > 0)).toBe(true);
+      }
     }
     expect(stack.backend.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });

@@ -63,6 +63,21 @@ describe('assignment(id) end to end', () => {
     }
   });
 
+  it('returns file URLs that load without credentials, as an <img> tag fetches them', async () => {
+    const { body } = await stack.gql(
+      '{ assignments(filter: { project: 3 }, first: 40) { nodes { id files { key url meta } } } }',
+    );
+    expect(body.errors).toBeUndefined();
+    const files = body.data!.assignments.nodes.flatMap((n: { files: { url: string; meta: any }[] }) => n.files);
+    expect(files.length).toBeGreaterThan(40);
+    for (const file of files) {
+      const response = await fetch(file.url);
+      expect({ url: file.url, status: response.status }).toEqual({ url: file.url, status: 200 });
+      expect(response.headers.get('content-type')).toBe(file.meta?.mime ?? 'image/png');
+      expect(Buffer.from(await response.arrayBuffer()).subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+  });
+
   it('uses FILE_URL_PREFIX for relative URLs, string and {url} forms, in every read of an assignment', async () => {
     const PREFIX = 'https://cdn.example.com/assets/';
     const prefixed = await startStack({ assignments: 50, upstream: { fileUrlPrefix: PREFIX } });

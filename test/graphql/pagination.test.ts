@@ -89,8 +89,8 @@ describe('assignments connection', () => {
     ['project', { project: '2' }, 'project=2'],
     ['status', { status: 'IN_PROGRESS' }, 'status=in_progress'],
     ['assignee', { assignee: '101' }, 'assignee=101'],
-    ['createdAfter', { createdAfter: '2026-11-01T00:00:00.000Z' }, 'created_after=2026-11-01T00:00:00.000Z'],
-    ['updatedAfter', { updatedAfter: '2026-11-10T00:00:00.000Z' }, 'updated_after=2026-11-10T00:00:00.000Z'],
+    ['createdAfter', { createdAfter: '2026-11-01T00:00:00.000Z' }, 'created_after=2026-11-01T00:00:00.000001Z'],
+    ['updatedAfter', { updatedAfter: '2026-11-10T00:00:00.000Z' }, 'updated_after=2026-11-10T00:00:00.000001Z'],
     ['priority', { priority: 3 }, 'priority=3'],
     ['all combined', { project: '1', status: 'COMPLETED', priority: 2 }, 'project=1&status=completed&priority=2'],
   ];
@@ -140,6 +140,8 @@ describe('assignments connection', () => {
     expect(new Set(visible.map((r) => r.project))).toEqual(new Set([3]));
     const { body } = await stack.gql(PAGE, { filter: { project: '1' }, first: 5 }, { token: TOKENS.bob });
     expect(body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    expect(body.data).toBeNull();
+    expect(body.data).toEqual({ assignments: null });
+    expect(body.errors![0]!.message).toBe('You may not read the assignments of project 1.');
+    expect(body.errors![0]!.extensions!.resource).toEqual({ type: 'Project', id: '1' });
   });
 });

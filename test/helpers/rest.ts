@@ -23,3 +23,13 @@ export async function restAll(baseUrl: string, query: string, token = 'dev-admin
 export async function restTags(baseUrl: string, projectId: number): Promise<WireTag[]> {
   return (await rest<WirePage<WireTag>>(baseUrl, `projects/${projectId}/tags/?page_size=1000`)).results;
 }
+
+/** A tag write made straight to the backend's REST API, as the SDK or another tool makes it (nothing passes the gateway). */
+export async function restSetTags(baseUrl: string, assignmentIds: number[], tagIds: number[], token = 'dev-admin-token'): Promise<void> {
+  const response = await fetch(`${baseUrl}assignments/set_tags/`, {
+    method: 'POST',
+    headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ assignment_ids: assignmentIds, tag_ids: tagIds }),
+  });
+  if (response.status !== 200) throw new Error(`set_tags: HTTP ${response.status}`);
+}

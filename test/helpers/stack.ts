@@ -77,6 +77,10 @@ export async function startStack(
     upstreamCalls(pathPrefix = '') {
       return backend.requests.filter((r) => r.path.startsWith(pathPrefix));
     },
-    close: () => backend.close(),
+    async close() {
+      // Ends live streams and their pollers, then the backend.
+      await gateway.dispose();
+      await backend.close();
+    },
   } as Stack;
 }

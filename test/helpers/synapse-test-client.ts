@@ -68,7 +68,7 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
     baseDelayMs: 1,
     maxDelayMs: 5,
     random: () => 0.5,
-    budget: new RetryBudget(0.1, 1000),
+    budget: new RetryBudget({ ttlMs: 10_000, ratio: 1, minPerSecond: 1_000 }),
     ...options.retryPolicy,
     retries,
   };

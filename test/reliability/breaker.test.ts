@@ -153,7 +153,7 @@ describe('what counts against the breaker (through the client)', () => {
     return testClient(server.url, {
       config: { timeoutMs: 5_000 },
       ...(signal ? { signal } : {}),
-      retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, budget: new RetryBudget(0, 0) },
+      retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, budget: new RetryBudget({ ttlMs: 10_000, ratio: 0, minPerSecond: 0 }) },
       gate: breaker,
     });
   }

@@ -5,7 +5,7 @@ describe('reliability settings', () => {
   it('has the documented defaults', () => {
     expect(loadConfig({}).reliability).toEqual({
       operationTimeoutMs: 30_000,
-      retry: { baseMs: 100, maxMs: 2_000, budgetRatio: 0.1, budgetReserve: 20 },
+      retry: { baseMs: 100, maxMs: 2_000, budget: { ttlMs: 10_000, ratio: 0.2, minPerSecond: 10 } },
       breaker: { enabled: true, failureThresholdPercent: 50, minRequests: 10, windowMs: 10_000, resetMs: 10_000, halfOpenProbes: 1 },
       shutdownGraceMs: 10_000,
       logLevel: 'info',
@@ -23,8 +23,9 @@ describe('reliability settings', () => {
       OPERATION_TIMEOUT_MS: '12000',
       SYNAPSE_RETRY_BASE_MS: '50',
       SYNAPSE_RETRY_MAX_MS: '800',
-      SYNAPSE_RETRY_BUDGET_RATIO: '0.2',
-      SYNAPSE_RETRY_BUDGET_RESERVE: '5',
+      SYNAPSE_RETRY_BUDGET_TTL_MS: '30000',
+      SYNAPSE_RETRY_BUDGET_RATIO: '0.05',
+      SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: '0',
       BREAKER_ENABLED: 'off',
       BREAKER_FAILURE_THRESHOLD_PERCENT: '30',
       BREAKER_MIN_REQUESTS: '20',
@@ -37,7 +38,7 @@ describe('reliability settings', () => {
     });
     expect(reliability).toEqual({
       operationTimeoutMs: 12_000,
-      retry: { baseMs: 50, maxMs: 800, budgetRatio: 0.2, budgetReserve: 5 },
+      retry: { baseMs: 50, maxMs: 800, budget: { ttlMs: 30_000, ratio: 0.05, minPerSecond: 0 } },
       breaker: { enabled: false, failureThresholdPercent: 30, minRequests: 20, windowMs: 60_000, resetMs: 2_000, halfOpenProbes: 3 },
       shutdownGraceMs: 0,
       logLevel: 'warn',
@@ -53,6 +54,8 @@ describe('reliability settings', () => {
     const bad = {
       OPERATION_TIMEOUT_MS: '5',
       SYNAPSE_RETRY_BUDGET_RATIO: '1.5',
+      SYNAPSE_RETRY_BUDGET_TTL_MS: '500',
+      SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: '-1',
       BREAKER_FAILURE_THRESHOLD_PERCENT: '0',
       LOG_LEVEL: 'verbose',
       METRICS_ENABLED: 'maybe',
@@ -65,5 +68,19 @@ describe('reliability settings', () => {
       message = (error as ConfigError).message;
     }
     for (const name of Object.keys(bad)) expect(message).toContain(`${name}=`);
+  });
+
+  it('stops at SYNAPSE_RETRY_BUDGET_RESERVE, which is gone, and says what replaced it', () => {
+    let message = '';
+    try {
+      loadConfig({ SYNAPSE_RETRY_BUDGET_RESERVE: '20' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as ConfigError).message;
+    }
+    expect(message).toContain('SYNAPSE_RETRY_BUDGET_RESERVE="20": removed');
+    expect(message).toContain('SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND');
+    // Empty, as env files write "unset", is unset.
+    expect(loadConfig({ SYNAPSE_RETRY_BUDGET_RESERVE: '' }).reliability.retry.budget.minPerSecond).toBe(10);
   });
 });

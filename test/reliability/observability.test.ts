@@ -133,7 +133,7 @@ describe('/health and /ready', () => {
     expect((await getText(gateway, '/health')).status).toBe(200);
     const ready = await getText(gateway, '/ready');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.text)).toEqual({ status: 'ready', upstream: 'reachable', breaker: 'closed', draining: false });
+    expect(JSON.parse(ready.text)).toEqual({ status: 'ready', upstream: 'reachable', breaker: 'closed', draining: false, redis: 'off' });
     server.reset({ status: 401, body: {} });
     const again = gatewayFor(server.url).gateway;
     expect((await getText(again, '/ready')).status).toBe(200);

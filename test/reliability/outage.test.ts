@@ -36,6 +36,8 @@ describe('upstream killed mid-run, then restarted', () => {
     port = Number(new URL(backend.url).port);
     proxy = await startTcpProxy(port);
     ({ gateway } = gatewayFor(proxy.url, {
+      // What a dead upstream does to the answers, not what a cache would still serve for a few seconds.
+      RESPONSE_CACHE_TTL_MS: '0',
       SYNAPSE_RETRIES: '2',
       SYNAPSE_RETRY_BASE_MS: '5',
       SYNAPSE_RETRY_MAX_MS: '20',

@@ -38,16 +38,22 @@ describe('retries through the gateway', () => {
   afterAll(() => server.close());
   beforeEach(() => server.reset());
 
-  it('one retry budget is shared by all operations: ratio 0 and reserve 5 allow 5 retries in all', async () => {
+  /** The policy SYNAPSE_RETRY_* gives, with the budget's clock frozen: every operation happens in the same instant. */
+  function frozenPolicy(env: Record<string, string>) {
+    return createReliability(loadConfig({ NODE_ENV: 'test', ...env }), { now: () => 0 }).retryPolicy;
+  }
+
+  it('one retry budget is shared by all operations: ratio 0 and a floor of 5 a second allow 5 retries in a second', async () => {
     server.reset(UNAVAILABLE);
-    const { gateway } = gatewayFor(server.url, {
+    const env = {
       SYNAPSE_RETRIES: '3',
       SYNAPSE_RETRY_BASE_MS: '1',
       SYNAPSE_RETRY_MAX_MS: '2',
       SYNAPSE_RETRY_BUDGET_RATIO: '0',
-      SYNAPSE_RETRY_BUDGET_RESERVE: '5',
+      SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: '5',
       BREAKER_ENABLED: 'false',
-    });
+    };
+    const { gateway } = gatewayFor(server.url, env, { retryPolicy: frozenPolicy(env) });
     let reported = 0;
     for (let i = 0; i < 4; i++) {
       const { body } = await gql(gateway, DETAIL);
@@ -56,15 +62,27 @@ describe('retries through the gateway', () => {
     }
     expect(reported).toBe(5);
     expect(server.requests).toHaveLength(4 + 5);
-    expect(metricValue((await getText(gateway, '/metrics')).text, 'synapse_upstream_retries_total')).toBe(5);
+    const metrics = (await getText(gateway, '/metrics')).text;
+    expect(metricValue(metrics, 'synapse_upstream_retries_total')).toBe(5);
+    // The first operation got 3, the second 2 and then a refusal; the last two were refused at once.
+    expect(metricValue(metrics, 'synapse_upstream_retry_budget_total', { outcome: 'granted' })).toBe(5);
+    expect(metricValue(metrics, 'synapse_upstream_retry_budget_total', { outcome: 'refused' })).toBe(3);
   });
 
-  it('with the default 10 % budget, an outage cannot multiply the load by the retry count', async () => {
+  it('both budget series are exported before any retry, at 0', async () => {
+    const { gateway } = gatewayFor(server.url);
+    const metrics = (await getText(gateway, '/metrics')).text;
+    expect(metrics).toContain('synapse_upstream_retry_budget_total{outcome="granted"} 0');
+    expect(metrics).toContain('synapse_upstream_retry_budget_total{outcome="refused"} 0');
+  });
+
+  it('with the default budget, an outage cannot multiply the load by the retry count', async () => {
     server.reset(UNAVAILABLE);
-    const { gateway } = gatewayFor(server.url, { SYNAPSE_RETRY_BASE_MS: '1', SYNAPSE_RETRY_MAX_MS: '2', BREAKER_ENABLED: 'false' });
+    const env = { SYNAPSE_RETRY_BASE_MS: '1', SYNAPSE_RETRY_MAX_MS: '2', BREAKER_ENABLED: 'false' };
+    const { gateway } = gatewayFor(server.url, env, { retryPolicy: frozenPolicy(env) });
     const operations = 100;
     for (let i = 0; i < operations; i += 10) await Promise.all(Array.from({ length: 10 }, () => gql(gateway, DETAIL)));
-    // Without a budget: 100 × (1 + 3) = 400 requests. With it: 100 + the reserve (20) + 10 % of 100.
+    // Without a budget: 100 × (1 + 3) = 400 requests. With it, in one second: 100 + 20 % of 100 + the floor (10).
     expect(server.requests.length).toBeGreaterThan(operations);
     expect(server.requests.length).toBeLessThanOrEqual(operations + 20 + 10);
   });

@@ -33,7 +33,8 @@ function startServer(dbPath: string): { child: ChildProcess; stdout: string[]; e
     stdout.push(...lines.filter((line) => line !== ''));
   });
   child.stderr!.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the process may exit before its last stdout lines are read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, stdout, exited };
 }
 

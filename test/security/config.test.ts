@@ -8,7 +8,8 @@ describe('security settings', () => {
       introspection: true,
       exposeLimits: true,
       corsOrigins: [],
-      csrfPrevention: true,
+      corsAllowLocalhost: true,
+      csrfPrevention: false,
       maxDepth: 8,
       maxAliases: 15,
       maxDirectives: 50,
@@ -22,7 +23,14 @@ describe('security settings', () => {
   });
 
   it('production turns GraphiQL, introspection and limit details off unless enabled explicitly', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).security).toMatchObject({ graphiql: false, introspection: false, exposeLimits: false });
+    expect(loadConfig({ NODE_ENV: 'production' }).security).toMatchObject({
+      graphiql: false,
+      introspection: false,
+      exposeLimits: false,
+      corsAllowLocalhost: false,
+      csrfPrevention: false,
+    });
+    expect(loadConfig({ NODE_ENV: 'production', CORS_ALLOW_LOCALHOST: 'true' }).security.corsAllowLocalhost).toBe(true);
     expect(
       loadConfig({ NODE_ENV: 'production', GRAPHIQL_ENABLED: 'true', INTROSPECTION_ENABLED: 'yes', EXPOSE_LIMITS: '1' }).security,
     ).toMatchObject({ graphiql: true, introspection: true, exposeLimits: true });
@@ -32,7 +40,7 @@ describe('security settings', () => {
   it('reads every limit and the CORS allow-list', () => {
     const security = loadConfig({
       CORS_ORIGINS: ' https://app.example , http://localhost:5173,',
-      CSRF_PREVENTION: 'false',
+      CSRF_PREVENTION: 'true',
       MAX_DEPTH: '6',
       MAX_ALIASES: '5',
       MAX_DIRECTIVES: '10',
@@ -45,7 +53,7 @@ describe('security settings', () => {
     }).security;
     expect(security).toMatchObject({
       corsOrigins: ['https://app.example', 'http://localhost:5173'],
-      csrfPrevention: false,
+      csrfPrevention: true,
       maxDepth: 6,
       maxAliases: 5,
       maxDirectives: 10,

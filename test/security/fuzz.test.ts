@@ -19,7 +19,8 @@ describe('fuzz: generated documents and random bodies against the production con
         NODE_ENV: 'production',
         LOG_LEVEL: 'silent',
         RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
-        // Files served from a CDN, so the backend's address may appear nowhere in an answer.
+        // Relative file URLs go to a CDN: the backend's address may appear in no answer but in
+        // the absolute file URLs Synapse wrote itself (fuzz-run.ts).
         FILE_URL_PREFIX: 'https://cdn.example.test',
       },
     });

@@ -61,36 +61,95 @@ describe('HTTP-level protections (production configuration)', () => {
     });
   }
 
-  describe('CSRF prevention', () => {
-    it('refuses a GET without the CSRF header with 403 and a JSON error carrying the request id', async () => {
-      const response = await read(await stack.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`));
-      expect(response.status).toBe(403);
-      expect(messages(response)).toEqual(['Required CSRF header(s) not present']);
+  describe('CSRF prevention: off by default (header-only credentials), on with CSRF_PREVENTION=true', () => {
+    /** What urql's default fetch sends for a query: a GET with no custom header. */
+    const urqlStyleGet = (target: Stack, query: string) =>
+      target.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent(query)}`, {
+        headers: {
+          accept: 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed',
+          authorization: `Token ${TOKENS.admin}`,
+        },
+      });
+
+    it('answers a plain GET query (urql default) with no CSRF header', async () => {
+      const response = await read(await urqlStyleGet(stack, '{ assignment(id: 1) { id } }'));
+      expect(response.status).toBe(200);
+      expect(response.body.data).toEqual({ assignment: { id: '1' } });
+    });
+
+    it('still refuses a mutation over GET (405, METHOD_NOT_ALLOWED), without any upstream call', async () => {
+      const response = await read(await urqlStyleGet(stack, 'mutation { setAssignmentTags(input: {assignmentIds: ["1"], tagNames: ["urgent"]}) { writeCalls } }'));
+      expect(response.status).toBe(405);
+      expect(response.body.errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED');
+      expect(stack.backend.requests).toHaveLength(0);
+    });
+
+    it('CSRF_PREVENTION=true refuses a GET without the header with 403 and CSRF_HEADER_REQUIRED', async () => {
+      const guarded = await startStack({ assignments: 5, env: { CSRF_PREVENTION: 'true' } });
+      try {
+        const response = await read(await urqlStyleGet(guarded, '{ __typename }'));
+        expect(response.status).toBe(403);
+        expect(response.body.errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+        expect(messages(response)[0]).toContain('x-graphql-yoga-csrf');
+        expectRequestIds(response);
+        for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+          const form = await post(guarded.gateway, '{"query":"{ __typename }"}', { raw: true, headers: { 'content-type': contentType } });
+          expect(form.status, contentType).toBe(403);
+          expect(form.body.errors[0].extensions.code, contentType).toBe('CSRF_HEADER_REQUIRED');
+        }
+        expect((await post(guarded.gateway, { query: '{ __typename }' })).status).toBe(200);
+        const withHeader = await guarded.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`, {
+          headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/graphql-response+json' },
+        });
+        expect(withHeader.status).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+  });
+
+  describe('every HTTP-level refusal is JSON with an extensions.code', () => {
+    const json = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+    const cases: [string, number, string, () => Promise<Response> | Response][] = [
+      ['a method other than GET and POST', 405, 'METHOD_NOT_ALLOWED', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'PUT', headers: json, body: '{}' })],
+      ['a mutation over GET', 405, 'METHOD_NOT_ALLOWED', () => stack.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('mutation { __typename }')}`)],
+      ['a body over MAX_BODY_BYTES', 413, 'REQUEST_ENTITY_TOO_LARGE', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: bodyOfSize(MB + 1) })],
+      ['a batch while batching is off', 400, 'BATCHING_NOT_SUPPORTED', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '[{"query":"{ __typename }"}]' })],
+      ['a POST body of a type no parser reads', 415, 'UNSUPPORTED_MEDIA_TYPE', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<query/>' })],
+      ['a POST without Content-Type', 415, 'UNSUPPORTED_MEDIA_TYPE', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', body: new TextEncoder().encode('{"query":"{ __typename }"}') })],
+      ['an Accept the gateway cannot answer in', 406, 'NOT_ACCEPTABLE', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: { ...json, accept: 'application/xml' }, body: '{"query":"{ __typename }"}' })],
+      ['invalid JSON', 400, 'BAD_REQUEST', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{"query":' })],
+      ['a missing query', 400, 'BAD_REQUEST', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{}' })],
+      ['a document that does not parse', 400, 'GRAPHQL_PARSE_FAILED', () => stack.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: json, body: '{"query":"{ x"}' })],
+      [
+        'a variable that does not coerce',
+        400,
+        'BAD_USER_INPUT',
+        () =>
+          stack.gateway.fetch(GRAPHQL_URL, {
+            method: 'POST',
+            headers: { ...json, authorization: `Token ${TOKENS.admin}` },
+            body: JSON.stringify({ query: 'query($d: DateTime!) { assignments(filter: {updatedAfter: $d}) { totalCount } }', variables: { d: 'yesterday' } }),
+          }),
+      ],
+    ];
+
+    it.each(cases)('%s: %i %s, with the request id', async (_name, status, code, send) => {
+      const response = await read(await send());
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toMatch(/json/);
+      expect(response.body.errors.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual([code]);
       expectRequestIds(response);
     });
 
-    it('refuses the content types a browser form can send without a preflight', async () => {
-      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-        const response = await post(stack.gateway, '{"query":"{ __typename }"}', { raw: true, headers: { 'content-type': contentType } });
-        expect(response.status, contentType).toBe(403);
-      }
-    });
-
-    it('lets JSON POSTs and GETs with the header through', async () => {
-      expect((await post(stack.gateway, { query: '{ __typename }' })).status).toBe(200);
-      const get = await stack.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`, {
-        headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/graphql-response+json' },
+    it('refuses an unacceptable Accept before the operation runs: a mutation writes nothing', async () => {
+      const response = await stack.gateway.fetch(GRAPHQL_URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/html', authorization: `Token ${TOKENS.admin}` },
+        body: JSON.stringify({ query: 'mutation { setAssignmentTags(input: {assignmentIds: ["1"], tagNames: ["urgent"]}) { writeCalls } }' }),
       });
-      expect(get.status).toBe(200);
-    });
-
-    it('CSRF_PREVENTION=false turns it off', async () => {
-      const open = await startStack({ assignments: 5, env: { CSRF_PREVENTION: 'false' } });
-      try {
-        expect((await open.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`)).status).toBe(200);
-      } finally {
-        await open.close();
-      }
+      expect(response.status).toBe(406);
+      expect(stack.backend.requests).toHaveLength(0);
     });
   });
 
@@ -172,6 +231,7 @@ describe('HTTP-level protections (production configuration)', () => {
         const three = await post(batching.gateway, Array.from({ length: 3 }, () => ({ query: '{ assignment(id: 1) { id } }' })));
         expect(three.status).toBe(413);
         expect(messages(three)).toEqual(['Batching is limited to 2 operations per request.']);
+        expect(three.body.errors[0].extensions.code).toBe('BATCH_LIMIT_EXCEEDED');
         expect(batching.backend.requests).toHaveLength(0);
       } finally {
         await batching.close();
@@ -190,6 +250,7 @@ describe('HTTP-level protections (production configuration)', () => {
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
       expect(messages(response)).toEqual(['Can only perform a mutation operation from a POST request.']);
+      expect(response.body.errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED');
       expectRequestIds(response);
       expect(stack.backend.requests).toHaveLength(0);
     });
@@ -202,15 +263,52 @@ describe('HTTP-level protections (production configuration)', () => {
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
       });
 
-    it('by default gives no CORS header to any origin (same-origin only)', async () => {
-      const response = await post(stack.gateway, { query: '{ __typename }' }, { headers: { origin: 'https://evil.example' } });
-      expect(response.status).toBe(200);
-      expect(response.headers.get('access-control-allow-origin')).toBeNull();
-      expect((await preflight(stack, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    it('in production gives no CORS header to any origin by default, and refuses preflights with a code, not a CSRF 403', async () => {
+      for (const origin of ['https://evil.example', 'http://localhost:5173', 'http://127.0.0.1:3000']) {
+        const response = await post(stack.gateway, { query: '{ __typename }' }, { headers: { origin } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('access-control-allow-origin'), origin).toBeNull();
+        const refused = await read(await preflight(stack, origin));
+        expect(refused.status, origin).toBe(403);
+        expect(refused.headers.get('access-control-allow-origin'), origin).toBeNull();
+        expect(refused.body.errors[0].extensions.code).toBe('CORS_ORIGIN_NOT_ALLOWED');
+        expect(refused.body.errors[0].message).toContain('CORS_ORIGINS');
+      }
+    });
+
+    it('outside production allows any http://localhost:<port> and http://127.0.0.1:<port> (a Vite server) with no configuration', async () => {
+      const dev = await startStack({ assignments: 5, env: { NODE_ENV: 'development', LOG_LEVEL: 'silent' } });
+      try {
+        for (const origin of ['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:3000', 'http://localhost']) {
+          const ok = await preflight(dev, origin);
+          expect(ok.status, origin).toBe(204);
+          expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
+          expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+          expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
+          const actual = await post(dev.gateway, { query: '{ __typename }' }, { headers: { origin } });
+          expect(actual.headers.get('access-control-allow-origin')).toBe(origin);
+        }
+        for (const origin of ['https://localhost:5173', 'http://localhost.evil.example', 'http://192.168.1.5:5173', 'http://[::1]:5173', 'null']) {
+          const refused = await read(await preflight(dev, origin));
+          expect(refused.status, origin).toBe(403);
+          expect(refused.body.errors[0].extensions.code, origin).toBe('CORS_ORIGIN_NOT_ALLOWED');
+        }
+      } finally {
+        await dev.close();
+      }
+      const off = await startStack({ assignments: 5, env: { NODE_ENV: 'development', LOG_LEVEL: 'silent', CORS_ALLOW_LOCALHOST: 'false' } });
+      try {
+        expect((await preflight(off, 'http://localhost:5173')).status).toBe(403);
+      } finally {
+        await off.close();
+      }
     });
 
     it('CORS_ORIGINS allows exactly the listed origins, never "null", never credentials', async () => {
-      const listed = await startStack({ assignments: 5, env: { CORS_ORIGINS: 'https://app.example, https://admin.example:8443' } });
+      const listed = await startStack({
+        assignments: 5,
+        env: { NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example, https://admin.example:8443' },
+      });
       try {
         for (const origin of ['https://app.example', 'https://admin.example:8443']) {
           const ok = await preflight(listed, origin);
@@ -222,7 +320,7 @@ describe('HTTP-level protections (production configuration)', () => {
           expect(actual.headers.get('access-control-allow-origin')).toBe(origin);
           expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
         }
-        for (const origin of ['https://evil.example', 'null', 'https://app.example.evil.example', 'http://app.example']) {
+        for (const origin of ['https://evil.example', 'null', 'https://app.example.evil.example', 'http://app.example', 'http://localhost:5173']) {
           expect((await preflight(listed, origin)).headers.get('access-control-allow-origin'), origin).toBeNull();
           const actual = await post(listed.gateway, { query: '{ __typename }' }, { headers: { origin } });
           expect(actual.headers.get('access-control-allow-origin'), origin).toBeNull();
@@ -269,13 +367,14 @@ describe('HTTP-level protections (production configuration)', () => {
           await post(logged.gateway, { query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: __type(name: "Query") { name }`).join(' ')} }` }),
           await post(logged.gateway, { query: '{ assignment(id: 1) { id ' }),
           await post(logged.gateway, { query: '{ assignment(id: 1) { id } }' }, { token: null }),
-          // HTTP-level refusals, before any GraphQL params are read: 413, batching 400, CSRF 403.
+          // HTTP-level refusals, before any GraphQL params are read: 413, batching 400, media type 415.
           await logged.gateway.fetch(GRAPHQL_URL, jsonInit(`{ __typename } #${'x'.repeat(1_100_000)}`)),
           await logged.gateway.fetch(GRAPHQL_URL, { ...jsonInit('{ __typename }'), body: JSON.stringify([{ query: '{ __typename }' }]) }),
-          await logged.gateway.fetch(`${GRAPHQL_URL}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json' } }),
+          await logged.gateway.fetch(GRAPHQL_URL, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' }),
         ];
-        expect(refusals.slice(3).map((response) => response.status)).toEqual([413, 400, 403]);
+        expect(refusals.slice(3).map((response) => response.status)).toEqual([413, 400, 415]);
         const lines = chunks.join('').split('\n').filter((line) => line.trim() !== '');
+        expect(lines.flatMap((line) => JSON.parse(line).errorCodes ?? []).filter((code: string) => code === 'UNKNOWN')).toEqual([]);
         const unlogged = refusals.filter((response) => !lines.some((line) => JSON.parse(line).requestId === response.headers.get('x-request-id')));
         expect(unlogged.map((response) => response.status)).toEqual([]);
         expect(leaksIn(chunks.join(''))).toEqual([]);

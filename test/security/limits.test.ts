@@ -4,8 +4,15 @@ import { graphiqlOptions } from '../../src/graphiql/options.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { ASSIGNMENT_FIELDS, EXAMPLE_OPERATIONS, GRAPHQL_URL, expectRequestIds, messages, post, read, type RawResponse } from './helpers.ts';
 
-/** Armor's wording when exposeLimits is false: the same for every limit. */
-const HIDDEN = 'Syntax Error: Query validation error.';
+/** What production (EXPOSE_LIMITS off) says of each limit: its name, not its figures (the cost is shown anyway). */
+const HIDDEN: Record<string, string | RegExp> = {
+  depth: 'Query depth exceeds the limit.',
+  aliases: 'Query has too many aliases.',
+  directives: 'Query has too many directives.',
+  tokens: 'Query has too many tokens.',
+  characters: 'Query has too many characters.',
+  cost: /^Query cost [\d,]+ exceeds the limit of 50,000\.$/,
+};
 
 /** GraphiQL's introspection query with every option on (the largest variant). */
 const GRAPHIQL_INTROSPECTION = getIntrospectionQuery({
@@ -43,19 +50,36 @@ describe('document limits (defaults, limits exposed as outside production)', () 
   /** Sends with the admin token, so only a limit can stop the document. */
   const send = (target: Stack, query: string, variables?: Record<string, unknown>) => post(target.gateway, { query, variables });
 
-  /** A refusal: exactly the expected message, a request id, and not one upstream call. */
-  async function expectRefused(query: string, exposed: string, variables?: Record<string, unknown>): Promise<void> {
+  /**
+   * A refusal: exactly the expected message, DOCUMENT_LIMIT_EXCEEDED naming the limit, a
+   * request id, no "Syntax Error" (nothing is wrong with the syntax), and not one upstream call;
+   * in production the same code and limit name without the figures (but for the cost).
+   */
+  async function expectRefused(query: string, limit: string, exposed: string, variables?: Record<string, unknown>): Promise<void> {
     const shown = await send(stack, query, variables);
     expect(shown.status).toBe(400);
     expect(messages(shown)).toContain(exposed);
+    const refusal = shown.body.errors.find((e: { message: string }) => e.message === exposed);
+    expect(refusal.extensions).toMatchObject({ code: 'DOCUMENT_LIMIT_EXCEEDED', limit });
+    expect(shown.text).not.toContain('Syntax Error');
     expectRequestIds(shown);
     const hidden = await send(prod, query, variables);
     expect(hidden.status).toBe(400);
-    expect(messages(hidden)).toContain(HIDDEN);
-    expect(hidden.text).not.toMatch(/limit of|found \d/);
+    const hiddenRefusal = hidden.body.errors.find((e: { extensions: { code: string } }) => e.extensions.code === 'DOCUMENT_LIMIT_EXCEEDED');
+    expect(hiddenRefusal.extensions.limit).toBe(limit);
+    if (typeof HIDDEN[limit] === 'string') {
+      expect(hiddenRefusal.message).toBe(HIDDEN[limit]);
+      expect(hiddenRefusal.extensions).not.toHaveProperty('max');
+      expect(hidden.text).not.toMatch(/limit of|found|\d,\d{3}/);
+    } else {
+      expect(hiddenRefusal.message).toMatch(HIDDEN[limit]!);
+    }
+    expect(hidden.text).not.toContain('Syntax Error');
     expect(stack.backend.requests).toHaveLength(0);
     expect(prod.backend.requests).toHaveLength(0);
   }
+
+  const codesOf = (response: RawResponse): string[] => (response.body.errors ?? []).map((e: { extensions: { code: string } }) => e.extensions.code);
 
   function expectAccepted(response: RawResponse): void {
     const codes = (response.body.errors ?? []).map((e: { extensions: { code: string } }) => e.extensions.code);
@@ -67,7 +91,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
   describe('depth (8, fragments flattened)', () => {
     it('accepts depth 8 and refuses depth 9', async () => {
       expectAccepted(await send(stack, typeRefDepth(8)));
-      await expectRefused(typeRefDepth(9), 'Syntax Error: Query depth limit of 8 exceeded, found 9.');
+      await expectRefused(typeRefDepth(9), 'depth', 'Query depth 9 exceeds the limit of 8.');
     });
 
     it('the deepest real selection (5) passes and executes', async () => {
@@ -86,7 +110,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
         shallow.backend.resetRequests();
         const six = `{ __type(name: "Query") { ...F } } fragment F on __Type { fields { ...T } }
           fragment T on __Field { type { ofType { ofType { name } } } }`;
-        expect(messages(await send(shallow, six))).toContain('Syntax Error: Query depth limit of 5 exceeded, found 6.');
+        expect(messages(await send(shallow, six))).toContain('Query depth 6 exceeds the limit of 5.');
         expect(shallow.backend.requests).toHaveLength(0);
       } finally {
         await shallow.close();
@@ -106,7 +130,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
         ];
         for (const query of cases) {
           const response = await send(shallow, query);
-          expect(messages(response), query).toContain('Syntax Error: Query depth limit of 4 exceeded, found 5.');
+          expect(messages(response), query).toContain('Query depth 5 exceeds the limit of 4.');
         }
         expect(shallow.backend.requests).toHaveLength(0);
         // And without a token they are not mistaken for introspection either.
@@ -150,7 +174,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
       expect(accepted.body.errors).toBeUndefined();
       expect(Object.keys(accepted.body.data)).toHaveLength(15);
       stack.backend.resetRequests();
-      await expectRefused(aliases(16), 'Syntax Error: Aliases limit of 15 exceeded, found 16.');
+      await expectRefused(aliases(16), 'aliases', 'Query has 16 aliases; the limit is 15 (__typename not counted).');
     });
 
     it('counts the aliases of a fragment at each spread', async () => {
@@ -159,7 +183,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
         `{ ${Array.from({ length: spreads }, (_, i) => `x${i}: assignment(id: ${i + 1}) { ...F }`).join(' ')} } ${fragment}`;
       expect((await send(stack, query(1))).body.errors).toBeUndefined(); // 1 + 7
       stack.backend.resetRequests();
-      await expectRefused(query(2), 'Syntax Error: Aliases limit of 15 exceeded, found 16.'); // 2 + 7 + 7
+      await expectRefused(query(2), 'aliases', 'Query has 16 aliases; the limit is 15 (__typename not counted).'); // 2 + 7 + 7
     });
   });
 
@@ -169,7 +193,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
     it('accepts 50 and refuses 51', async () => {
       expect((await send(stack, directives(50))).body.errors).toBeUndefined();
       stack.backend.resetRequests();
-      await expectRefused(directives(51), 'Syntax Error: Directives limit of 50 exceeded, found 51.');
+      await expectRefused(directives(51), 'directives', 'Query has 51 directives; the limit is 50.');
     });
   });
 
@@ -182,7 +206,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
       expectAccepted(accepted);
       expect(messages(accepted)).toEqual(['ids accepts at most 500 ids, got 1988.']);
       stack.backend.resetRequests();
-      await expectRefused(tokens(2001), 'Syntax Error: Token limit of 2000 exceeded.');
+      await expectRefused(tokens(2001), 'tokens', 'Query has more than 2,000 tokens, the limit.');
     });
 
     it("GraphiQL's introspection query fits every limit", async () => {
@@ -197,8 +221,8 @@ describe('document limits (defaults, limits exposed as outside production)', () 
 
     it('accepts 15000 and refuses 15001 (whitespace and comments count, they are not tokens)', async () => {
       expect((await send(stack, sized(15_000))).body.data).toEqual({ __typename: 'Query' });
-      await expectRefused(sized(15_001), 'Syntax Error: Character limit of 15000 exceeded, found 15001.');
-      await expectRefused(`{ __typename } #${'x'.repeat(15_000)}`, 'Syntax Error: Character limit of 15000 exceeded, found 15016.');
+      await expectRefused(sized(15_001), 'characters', 'Query has 15,001 characters; the limit is 15,000 (variables not counted).');
+      await expectRefused(`{ __typename } #${'x'.repeat(15_000)}`, 'characters', 'Query has 15,016 characters; the limit is 15,000 (variables not counted).');
     });
   });
 
@@ -207,7 +231,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
       for (const [name, query] of Object.entries(EXAMPLE_OPERATIONS)) {
         for (const target of [stack, prod]) {
           const response = await send(target, query, { ids: ['1'], scores: [{ assignmentId: '1', score: 0.9 }] });
-          expect(messages(response).filter((m) => m.startsWith('Syntax Error')), name).toEqual([]);
+          expect(codesOf(response).filter((code) => code === 'DOCUMENT_LIMIT_EXCEEDED'), name).toEqual([]);
           expectAccepted(response);
         }
       }
@@ -221,7 +245,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
         const variables = tab.variables ? (JSON.parse(tab.variables) as Record<string, unknown>) : undefined;
         for (const target of [stack, prod]) {
           const response = await send(target, query, variables);
-          expect(messages(response).filter((m) => m.startsWith('Syntax Error')), query).toEqual([]);
+          expect(codesOf(response).filter((code) => code === 'DOCUMENT_LIMIT_EXCEEDED'), query).toEqual([]);
           expectAccepted(response);
         }
       }
@@ -230,7 +254,8 @@ describe('document limits (defaults, limits exposed as outside production)', () 
     it('a 100 × 100 nested fan-out is refused', async () => {
       await expectRefused(
         '{ assignments(first: 100) { nodes { tags(first: 100) { id } } } }',
-        'Syntax Error: Query Cost limit of 50000 exceeded, found 79250.',
+        'cost',
+        'Query cost 79,250 exceeds the limit of 50,000.',
       );
     });
 
@@ -238,7 +263,7 @@ describe('document limits (defaults, limits exposed as outside production)', () 
       const wide = await startStack({ assignments: 10, env: { MAX_ALIASES: '1000', MAX_TOKENS: '100000' } });
       try {
         const pages = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: assignments(first: 100) { nodes { id } }`).join(' ')} }`;
-        expect(messages(await send(wide, pages(100)))).toContain('Syntax Error: Query Cost limit of 50000 exceeded, found 72500.');
+        expect(messages(await send(wide, pages(100)))).toContain('Query cost 72,500 exceeds the limit of 50,000.');
         expect(wide.backend.requests).toHaveLength(0);
       } finally {
         await wide.close();
@@ -249,10 +274,36 @@ describe('document limits (defaults, limits exposed as outside production)', () 
       const page = (first: string) => `p$: assignments(first: ${first}) { nodes { ${ASSIGNMENT_FIELDS} } }`;
       const eight = (first: string) => `query($n: Int) { ${Array.from({ length: 8 }, (_, i) => page(first).replace('$:', `${i}:`)).join(' ')} }`;
       const literal = await send(stack, eight('10'), { n: 10 });
-      expect(messages(literal).filter((m) => m.includes('Cost'))).toEqual([]);
+      expect(codesOf(literal)).not.toContain('DOCUMENT_LIMIT_EXCEEDED');
       stack.backend.resetRequests();
-      await expectRefused(eight('$n'), 'Syntax Error: Query Cost limit of 50000 exceeded, found 50800.', { n: 10 });
+      await expectRefused(eight('$n'), 'cost', 'Query cost 50,800 exceeds the limit of 50,000.', { n: 10 });
     });
+  });
+});
+
+describe('extensions.cost: the price of every query, refused or not', () => {
+  let prod: Stack;
+  beforeAll(async () => {
+    prod = await startStack({ assignments: 10, env: { NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0' } });
+  });
+  afterAll(() => prod.close());
+
+  it('is on every response, in production too: answers, refusals by cost, other refusals (0 when nothing was read)', async () => {
+    const cost = async (body: unknown, raw = false, headers: Record<string, string> = {}) =>
+      (await post(prod.gateway, body, { raw, headers })).body.extensions.cost;
+    // assignment (2 + 1.5 × id) = 3.5 → 4.
+    expect(await cost({ query: '{ assignment(id: 1) { id } }' })).toEqual({ estimated: 4, limit: 50_000 });
+    // The default page (20) multiplies the connection: (2 + 1.5 × (2 + 1.5 × 1)) × 20 = 145.
+    expect(await cost({ query: '{ assignments { nodes { id } } }' })).toEqual({ estimated: 145, limit: 50_000 });
+    expect(await cost({ query: '{ assignments(first: 100) { nodes { tags(first: 100) { id } } } }' })).toEqual({ estimated: 79_250, limit: 50_000 });
+    // Another limit refused it; the price is still told.
+    expect((await cost({ query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: assignment(id: 1) { id }`).join(' ')} }` })).estimated).toBe(56);
+    // The operation that would run is the one priced.
+    const two = 'query Cheap { __typename } query Costly { assignments(first: 100) { nodes { id } } }';
+    expect(await cost({ query: two, operationName: 'Cheap' })).toEqual({ estimated: 1, limit: 50_000 });
+    expect((await cost({ query: two, operationName: 'Costly' })).estimated).toBeGreaterThan(200);
+    expect(await cost({ query: '{ x' })).toEqual({ estimated: 0, limit: 50_000 });
+    expect(await cost('{"query":"{ __typename }"}', true, { 'content-type': 'text/plain' })).toEqual({ estimated: 0, limit: 50_000 });
   });
 });
 

@@ -1,47 +1,35 @@
 import { parse } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CallerBuckets, expensiveFieldCount } from '../../src/security/rate-limit.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createCallerLimiter, expensiveFieldCount } from '../../src/security/rate-limit.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { EXAMPLE_OPERATIONS, expectRequestIds, post } from './helpers.ts';
 
-describe('CallerBuckets', () => {
-  it('grants perMinute at once, then refills continuously, per caller', () => {
-    let now = 0;
-    const buckets = new CallerBuckets(3, () => now);
-    expect([buckets.take('a', 1), buckets.take('a', 1), buckets.take('a', 1)]).toEqual([0, 0, 0]);
-    expect(buckets.take('a', 1)).toBe(20);
-    expect(buckets.take('b', 1)).toBe(0);
-    now += 19_999;
-    expect(buckets.take('a', 1)).toBe(1);
-    now += 1;
-    expect(buckets.take('a', 1)).toBe(0);
-    now += 10 * 60_000;
-    expect(buckets.take('a', 3)).toBe(0);
-    expect(buckets.take('a', 1)).toBe(20);
+describe('createCallerLimiter (in memory)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('grants perMinute per caller in a minute window, says what is left and when it resets, then refuses until then', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const limit = createCallerLimiter(3);
+    const start = Date.now();
+    const granted = [await limit('a', 1), await limit('a', 1), await limit('a', 1)];
+    expect(granted.map((g) => [g.granted, g.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+    ]);
+    expect(granted[0]!.resetAt).toBe(start + 60_000);
+    vi.advanceTimersByTime(20_000);
+    const refused = await limit('a', 1);
+    expect(refused).toMatchObject({ granted: false, remaining: 0, retryAfterSeconds: 40, resetAt: start + 60_000 });
+    expect((await limit('b', 1)).granted).toBe(true);
+    vi.advanceTimersByTime(40_001);
+    expect(await limit('a', 3)).toMatchObject({ granted: true, remaining: 0 });
   });
 
-  it('never grants more than perMinute at once', () => {
-    const buckets = new CallerBuckets(5, () => 0);
-    expect(buckets.take('a', 6)).toBe(60);
-    expect(buckets.take('a', 5)).toBe(0);
-  });
-
-  it('remembers a bounded number of callers, forgetting the least recently seen', () => {
-    const buckets = new CallerBuckets(1, () => 0, 2);
-    buckets.take('a', 1);
-    buckets.take('b', 1);
-    buckets.take('a', 1);
-    buckets.take('c', 1); // forgets b, the least recently seen
-    expect(buckets.take('a', 1)).toBeGreaterThan(0);
-    expect(buckets.take('b', 1)).toBe(0);
-  });
-
-  it('keys callers by a hash, keeping no raw token', () => {
-    const buckets = new CallerBuckets(1, () => 0);
-    buckets.take(TOKENS.admin, 1);
-    const keys = [...(buckets as unknown as { buckets: Map<string, unknown> }).buckets.keys()];
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).not.toContain(TOKENS.admin);
+  it('refuses an operation heavier than the whole minute outright, taking nothing', async () => {
+    const limit = createCallerLimiter(5);
+    expect(await limit('a', 6)).toMatchObject({ granted: false, remaining: 5, retryAfterSeconds: 60 });
+    expect(await limit('a', 5)).toMatchObject({ granted: true, remaining: 0 });
   });
 });
 
@@ -92,10 +80,20 @@ describe('per-caller limit of expensive operations', () => {
   beforeEach(() => stack.backend.resetRequests());
 
   it('refuses the caller over the limit with RATE_LIMITED, 429, Retry-After, before any upstream call', async () => {
+    const remaining: number[] = [];
     for (let i = 0; i < 3; i++) {
+      const started = Date.now();
       const ok = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
       expect(ok.body.errors).toBeUndefined();
+      // GitHub's model: what counted says how much is left and when the allowance is whole again.
+      const rateLimit = ok.body.extensions.rateLimit;
+      expect(rateLimit.limit).toBe(3);
+      remaining.push(rateLimit.remaining);
+      const resetAt = Date.parse(rateLimit.resetAt);
+      expect(resetAt).toBeGreaterThan(started);
+      expect(resetAt).toBeLessThanOrEqual(Date.now() + 60_000);
     }
+    expect(remaining).toEqual([2, 1, 0]);
     stack.backend.resetRequests();
     const refused = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.alice });
     expect(refused.status).toBe(429);
@@ -103,19 +101,22 @@ describe('per-caller limit of expensive operations', () => {
     const error = refused.body.errors[0];
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
     expect(error.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    expect(error.extensions.retryAfterSeconds).toBeLessThanOrEqual(20);
+    expect(error.extensions.retryAfterSeconds).toBeLessThanOrEqual(60);
     expect(refused.headers.get('retry-after')).toBe(String(error.extensions.retryAfterSeconds));
     expect(error.message).toMatch(/^Too many expensive operations \(at most 3 per minute per token\); retry in \d+ s\.$/);
     expect(error.extensions).not.toHaveProperty('http');
+    expect(refused.body.extensions.rateLimit).toMatchObject({ limit: 3, remaining: 0 });
     expectRequestIds(refused);
     expect(stack.backend.requests).toHaveLength(0);
   });
 
-  it('leaves cheap operations and other callers alone', async () => {
+  it('leaves cheap operations and other callers alone (a cheap answer carries no rateLimit: it did not count)', async () => {
     const cheap = await post(stack.gateway, { query: '{ assignments(first: 10) { nodes { id } } }' }, { token: TOKENS.alice });
     expect(cheap.body.errors).toBeUndefined();
+    expect(cheap.body.extensions).not.toHaveProperty('rateLimit');
     const other = await post(stack.gateway, { query: BIG_PAGE }, { token: TOKENS.bob });
     expect(other.body.errors).toBeUndefined();
+    expect(other.body.extensions.rateLimit).toMatchObject({ limit: 3, remaining: 2 });
   });
 
   it('weighs aliases: an operation with more expensive fields than the minute allows is refused outright', async () => {
@@ -129,7 +130,11 @@ describe('per-caller limit of expensive operations', () => {
   it('RATE_LIMIT_EXPENSIVE_PER_MINUTE=0 turns it off', async () => {
     const unlimited = await startStack({ assignments: 120, env: { RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0' } });
     try {
-      for (let i = 0; i < 5; i++) expect((await post(unlimited.gateway, { query: BIG_PAGE })).status).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        const response = await post(unlimited.gateway, { query: BIG_PAGE });
+        expect(response.status).toBe(200);
+        expect(response.body.extensions).not.toHaveProperty('rateLimit');
+      }
     } finally {
       await unlimited.close();
     }

@@ -106,10 +106,11 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
 
     it('stops retrying once the shared retry budget is spent', async () => {
       server.reset(UNAVAILABLE);
-      const budget = new RetryBudget(0, 2);
+      // A frozen clock: two retries a second from the floor, and no ratio.
+      const budget = new RetryBudget({ ttlMs: 10_000, ratio: 0, minPerSecond: 2, now: () => 0 });
       const client = testClient(server.url, { retryPolicy: { retries: 5, budget } });
       await upstreamErrorOf(client.getAssignment(7));
-      // Two retries from the reserve, then the budget refuses.
+      // Two retries from the floor, then the budget refuses.
       expect(server.requests).toHaveLength(3);
       expect(client.stats.retries).toBe(2);
       server.reset(UNAVAILABLE);

@@ -1,20 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
-import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator } from '../../src/workflows/analytics.ts';
+import { Instant, type WireAssignment, type WireStatus } from '../../src/contract/index.ts';
+import { loadConfig } from '../../src/config.ts';
+import { analyticsFilter, analyticsWindow, createAnalyticsAccumulator, DEFAULT_EXACT_LIMIT } from '../../src/workflows/analytics.ts';
 import { epochMicros } from '../../src/workflows/timestamps.ts';
 import { row } from './rows.ts';
 
-const AS_OF = new Date('2026-11-20T12:00:00.000Z');
+const AS_OF = Instant.parse('2026-11-20T12:00:00.000Z')!;
 const window = analyticsWindow(AS_OF, 30);
 
 describe('analyticsWindow and analyticsFilter', () => {
   it('spans `days` before asOf', () => {
-    expect(window).toEqual({ from: new Date('2026-10-21T12:00:00.000Z'), to: AS_OF });
+    expect(window.from.toString()).toBe('2026-10-21T12:00:00.000000Z');
+    expect(window.to).toBe(AS_OF);
+  });
+
+  it('keeps the microseconds of asOf in both bounds', () => {
+    const exact = analyticsWindow(Instant.parse('2026-11-20T12:00:00.123456Z')!, 1);
+    expect([exact.from.toString(), exact.to.toString()]).toEqual(['2026-11-19T12:00:00.123456Z', '2026-11-20T12:00:00.123456Z']);
+    const accumulator = createAnalyticsAccumulator(exact);
+    accumulator.add([
+      row({ id: 1, created_at: '2026-11-19T12:00:00.123455Z' }),
+      row({ id: 2, created_at: '2026-11-19T12:00:00.123456Z' }),
+      row({ id: 3, created_at: '2026-11-20T12:00:00.123456Z' }),
+      row({ id: 4, created_at: '2026-11-20T12:00:00.123457Z' }),
+    ]);
+    expect(accumulator.result().totalAssignments).toBe(2);
+  });
+
+  it('reaches completions through updated_after when asked, leaving the caller\'s created_after as a scope', () => {
+    expect(analyticsFilter({ project: 1, created_after: '2026-01-01T00:00:00.000Z' }, window, 'updated')).toEqual({
+      project: 1,
+      created_after: '2026-01-01T00:00:00.000Z',
+      updated_after: '2026-10-21T12:00:00.000000Z',
+    });
+    expect(analyticsFilter({ updated_after: '2026-11-01T00:00:00.000Z' }, window, 'updated').updated_after).toBe('2026-11-01T00:00:00.000Z');
   });
 
   it('narrows created_after to the window start unless the caller asked for a later one', () => {
-    expect(analyticsFilter({ project: 1 }, window)).toEqual({ project: 1, created_after: '2026-10-21T12:00:00.000Z' });
-    expect(analyticsFilter({ created_after: '2026-01-01T00:00:00.000Z' }, window).created_after).toBe('2026-10-21T12:00:00.000Z');
+    expect(analyticsFilter({ project: 1 }, window)).toEqual({ project: 1, created_after: '2026-10-21T12:00:00.000000Z' });
+    expect(analyticsFilter({ created_after: '2026-01-01T00:00:00.000Z' }, window).created_after).toBe('2026-10-21T12:00:00.000000Z');
     expect(analyticsFilter({ created_after: '2026-11-01T00:00:00.000Z' }, window).created_after).toBe('2026-11-01T00:00:00.000Z');
   });
 });
@@ -25,7 +49,18 @@ describe('createAnalyticsAccumulator', () => {
     accumulator.add([row({ id: 1, assignee: 5, status: 'rejected' })]);
     const result = accumulator.result();
     expect(result.assigneePerformance).toEqual([
-      { assigneeId: 5, total: 1, pending: 0, inProgress: 0, completed: 0, rejected: 1, completionRate: 0, averageHoursToComplete: null },
+      {
+        assigneeId: 5,
+        total: 1,
+        pending: 0,
+        inProgress: 0,
+        completed: 0,
+        rejected: 1,
+        completionRate: 0,
+        averageHoursToComplete: null,
+        completedPerDay: 0,
+        hoursToComplete: null,
+      },
     ]);
     // In REST form: the GraphQL layer names the statuses (StatusCount.status).
     expect(result.statusBreakdown).toEqual([
@@ -51,10 +86,34 @@ describe('createAnalyticsAccumulator', () => {
     expect(result.totalAssignments).toBe(5);
     expect(result.completionRate).toBe(3 / 5);
     expect(result.averageHoursToComplete).toBe((10 + 26 + 2) / 3);
+    const one = (hours: number) => ({ count: 1, p50: hours, p90: hours, p99: hours, max: hours, exact: true });
     expect(result.assigneePerformance).toEqual([
-      { assigneeId: 1, total: 1, pending: 0, inProgress: 0, completed: 1, rejected: 0, completionRate: 1, averageHoursToComplete: 26 },
-      { assigneeId: 2, total: 2, pending: 0, inProgress: 1, completed: 1, rejected: 0, completionRate: 0.5, averageHoursToComplete: 10 },
+      {
+        assigneeId: 1,
+        total: 1,
+        pending: 0,
+        inProgress: 0,
+        completed: 1,
+        rejected: 0,
+        completionRate: 1,
+        averageHoursToComplete: 26,
+        completedPerDay: 1 / 30,
+        hoursToComplete: one(26),
+      },
+      {
+        assigneeId: 2,
+        total: 2,
+        pending: 0,
+        inProgress: 1,
+        completed: 1,
+        rejected: 0,
+        completionRate: 0.5,
+        averageHoursToComplete: 10,
+        completedPerDay: 1 / 30,
+        hoursToComplete: one(10),
+      },
     ]);
+    expect(result.hoursToComplete).toEqual({ count: 3, p50: 10, p90: 10, p99: 10, max: 26, exact: true });
   });
 
   it('leaves out rows created before the window or after asOf, to the microsecond', () => {
@@ -106,5 +165,13 @@ describe('epochMicros', () => {
     expect(epochMicros('2026-11-20T12:00:00.000001Z') - epochMicros('2026-11-20T12:00:00Z')).toBe(1);
     expect(epochMicros('2026-11-20T12:00:00.5Z')).toBe(Date.parse('2026-11-20T12:00:00.500Z') * 1000);
     expect(epochMicros('2026-11-20T13:00:00.123456+01:00')).toBe(Date.parse('2026-11-20T12:00:00.123Z') * 1000 + 456);
+  });
+});
+
+describe('ANALYTICS_EXACT_LIMIT', () => {
+  it('defaults to the accumulator\'s own default, reads a value, and refuses a negative one', () => {
+    expect(loadConfig({}).analytics.exactLimit).toBe(DEFAULT_EXACT_LIMIT);
+    expect(loadConfig({ ANALYTICS_EXACT_LIMIT: '0' }).analytics.exactLimit).toBe(0);
+    expect(() => loadConfig({ ANALYTICS_EXACT_LIMIT: '-1' })).toThrow(/ANALYTICS_EXACT_LIMIT="-1"/);
   });
 });

@@ -8,8 +8,8 @@ import type { WireAssignment } from '../../src/contract/index.ts';
 
 const HOUR_MS = 3_600_000;
 
-export function expectedQueue(rows: WireAssignment[], max: number) {
-  const workload = new Map<number, number>();
+export function expectedQueue(rows: WireAssignment[], max: number, knownAssignees: number[] = []) {
+  const workload = new Map<number, number>(knownAssignees.map((id) => [id, 0]));
   for (const row of rows) {
     if (row.status === 'in_progress' && row.assignee !== null) workload.set(row.assignee, (workload.get(row.assignee) ?? 0) + 1);
   }
@@ -41,10 +41,17 @@ export function expectedAnalytics(rows: WireAssignment[], asOf: Date, days: numb
     };
   };
   const all = figures(inWindow);
-  const assignees = [...new Set(inWindow.map((row) => row.assignee).filter((a) => a !== null))].sort((a, b) => a! - b!);
+  // Listed: whoever has an assignment created in the window or completed in it.
+  const completedInWindow = rows.filter(
+    (row) => row.status === 'completed' && Date.parse(row.updated_at) >= from && Date.parse(row.updated_at) <= asOf.getTime(),
+  );
+  const assignees = [...new Set([...inWindow, ...completedInWindow].map((row) => row.assignee).filter((a) => a !== null))].sort(
+    (a, b) => a! - b!,
+  );
   return {
-    from: new Date(from).toISOString(),
-    to: asOf.toISOString(),
+    // The gateway answers DateTimes as Synapse sends them: UTC with six fraction digits.
+    from: new Date(from).toISOString().replace('Z', '000Z'),
+    to: asOf.toISOString().replace('Z', '000Z'),
     totalAssignments: all.total,
     statusBreakdown: [
       { status: 'PENDING', count: all.pending },
@@ -58,6 +65,112 @@ export function expectedAnalytics(rows: WireAssignment[], asOf: Date, days: numb
       assigneeId: String(assignee),
       ...figures(inWindow.filter((row) => row.assignee === assignee)),
     })),
+  };
+}
+
+/** The value at rank ⌊q · (n − 1)⌋ of the sorted values; null when there are none. */
+function rankQuantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(q * (sorted.length - 1))]!;
+}
+
+function percentiles(values: number[]) {
+  if (values.length === 0) return null;
+  return {
+    count: values.length,
+    p50: rankQuantile(values, 0.5),
+    p90: rankQuantile(values, 0.9),
+    p99: rankQuantile(values, 0.99),
+    max: Math.max(...values),
+  };
+}
+
+/** The local calendar date of an instant in a zone, as Intl spells it (en-CA: YYYY-MM-DD). */
+export function localDate(ms: number, timeZone: string): string {
+  let format = dateFormats.get(timeZone);
+  if (!format) dateFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return format.format(ms);
+}
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 24 * HOUR_MS).toISOString().slice(0, 10);
+}
+
+function mondayOf(date: string): string {
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return addDays(date, -((weekday + 6) % 7));
+}
+
+/** Microseconds since the epoch of a DRF timestamp (`…:00.123456Z`), so hours compare exactly. */
+function micros(timestamp: string): number {
+  const digits = /\.(\d{1,6})/.exec(timestamp)?.[1] ?? '';
+  return Date.parse(timestamp.replace(/\.\d+/, '')) * 1000 + Number(digits.padEnd(6, '0'));
+}
+
+/**
+ * The dashboard figures from raw rows: each row goes to the bucket named by its local
+ * date (or that date's Monday), so no bucket boundary is ever computed here.
+ */
+export function expectedDashboard(
+  rows: WireAssignment[],
+  asOf: Date,
+  days: number,
+  series: { bucket: 'DAY' | 'WEEK'; timeZone: string }[],
+) {
+  const from = asOf.getTime() - days * 24 * HOUR_MS;
+  const to = asOf.getTime();
+  const within = (timestamp: string) => micros(timestamp) >= from * 1000 && micros(timestamp) <= to * 1000;
+  const hours = (row: WireAssignment) => (micros(row.updated_at) - micros(row.created_at)) / (HOUR_MS * 1000);
+  const created = rows.filter((row) => within(row.created_at));
+  const finished = rows.filter((row) => (row.status === 'completed' || row.status === 'rejected') && within(row.updated_at));
+  const cohortCompleted = created.filter((row) => row.status === 'completed');
+  const assignees = [...new Set([...created, ...finished.filter((row) => row.status === 'completed')].map((row) => row.assignee))]
+    .filter((a): a is number => a !== null)
+    .sort((a, b) => a - b);
+  return {
+    hoursToComplete: percentiles(cohortCompleted.map(hours)),
+    assigneePerformance: assignees.map((assignee) => ({
+      assigneeId: String(assignee),
+      completedPerDay: finished.filter((row) => row.status === 'completed' && row.assignee === assignee).length / days,
+      hoursToComplete: percentiles(cohortCompleted.filter((row) => row.assignee === assignee).map(hours)),
+    })),
+    series: series.map(({ bucket, timeZone }) => {
+      const labels = new Map<string, string>();
+      const label = (timestamp: string) => {
+        let date = labels.get(timestamp);
+        if (date === undefined) {
+          date = localDate(Date.parse(timestamp), timeZone);
+          labels.set(timestamp, (date = bucket === 'DAY' ? date : mondayOf(date)));
+        }
+        return date;
+      };
+      const dates: string[] = [];
+      const last = label(new Date(to).toISOString());
+      for (let date = label(new Date(from).toISOString()); date <= last; date = addDays(date, bucket === 'DAY' ? 1 : 7)) dates.push(date);
+      return dates.map((date) => {
+        const completedHere = finished.filter((row) => row.status === 'completed' && label(row.updated_at) === date);
+        return {
+          date,
+          created: created.filter((row) => label(row.created_at) === date).length,
+          completed: completedHere.length,
+          rejected: finished.filter((row) => row.status === 'rejected' && label(row.updated_at) === date).length,
+          medianHoursToComplete: rankQuantile(completedHere.map(hours), 0.5),
+        };
+      });
+    }),
+  };
+}
+
+/** The queue now, from every row of the scope. */
+export function expectedBacklog(rows: WireAssignment[], now: Date) {
+  const pending = rows.filter((row) => row.status === 'pending');
+  const oldest = Math.min(...pending.map((row) => micros(row.created_at)));
+  return {
+    pending: pending.length,
+    inProgress: rows.filter((row) => row.status === 'in_progress').length,
+    oldestPendingAgeHours: pending.length === 0 ? null : (now.getTime() * 1000 - oldest) / (HOUR_MS * 1000),
   };
 }
 

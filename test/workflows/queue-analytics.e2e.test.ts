@@ -8,8 +8,8 @@ const PAGE_SIZE = 100;
 const CONCURRENCY = 4;
 
 const QUEUE = /* GraphQL */ `
-  query Queue($filter: AssignmentFilter, $max: Int) {
-    assignmentQueue(filter: $filter, maxAssignmentsPerUser: $max) {
+  query Queue($filter: AssignmentFilter, $max: Int, $assigneeIds: [ID!]) {
+    assignmentQueue(filter: $filter, maxAssignmentsPerUser: $max, assigneeIds: $assigneeIds) {
       pendingCount
       inProgressCount
       userWorkload { assigneeId inProgress }
@@ -55,6 +55,25 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
       expect(stack.backend.requests).toHaveLength(1 + inProgress.length);
     });
 
+    it('counts reviewers given in assigneeIds with no in-progress work as available; without them the SDK semantics stay', async () => {
+      const rows = project(2);
+      const busy = [...new Set(rows.filter((row) => row.status === 'in_progress' && row.assignee !== null).map((row) => row.assignee!))];
+      const idle = [990, 991]; // new reviewers: no assignment at all yet
+      expect(busy.length).toBeGreaterThan(1);
+      const sdk = (await stack.gql(QUEUE, { filter: { project: '2' } })).body.data!.assignmentQueue;
+      expect(sdk).toEqual(expectedQueue(rows, 10));
+      expect(sdk.availableAssigneeIds).not.toContain('990');
+      stack.backend.resetRequests();
+      const given = (await stack.gql(QUEUE, { filter: { project: '2' }, assigneeIds: ['991', String(busy[0]), '990', '990'] })).body.data!.assignmentQueue;
+      expect(given).toEqual(expectedQueue(rows, 10, idle));
+      expect(given.availableAssigneeIds).toEqual(expect.arrayContaining(['990', '991']));
+      expect(given.userWorkload).toContainEqual({ assigneeId: '990', inProgress: 0 });
+      // Nothing more is read for them.
+      expect(stack.backend.requests).toHaveLength(1 + Math.ceil(given.inProgressCount / PAGE_SIZE));
+      const bad = await stack.gql(QUEUE, { assigneeIds: ['x'] });
+      expect(bad.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'assigneeIds[0]' });
+    });
+
     it('answers with the caller’s own visibility', async () => {
       const bobRows = await restAll(stack.backend.url, '', TOKENS.bob);
       expect(new Set(bobRows.map((row) => row.project))).toEqual(new Set([3]));
@@ -65,7 +84,7 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
     it('refuses a status in the filter and a capacity below 1, before any upstream call', async () => {
       for (const variables of [{ filter: { project: '1', status: 'PENDING' } }, { max: 0 }, { filter: { project: 'x' } }]) {
         const { body } = await stack.gql(QUEUE, variables);
-        expect(body.data).toBeNull();
+        expect(body.data).toEqual({ assignmentQueue: null });
         expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
       }
       expect(stack.backend.requests).toHaveLength(0);
@@ -92,7 +111,8 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
         expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expected));
         expect(lists()).toHaveLength(Math.ceil(6000 / PAGE_SIZE));
         expect(new Set(lists().map((r) => r.query['page']))).toHaveLength(60);
-        expect(lists().every((r) => r.query['created_after'] === '2026-09-21T12:00:00.000Z')).toBe(true);
+        // assigneePerformance lists who completed something in the window too: the read reaches by updated_at.
+        expect(lists().every((r) => r.query['updated_after'] === '2026-09-21T12:00:00.000000Z')).toBe(true);
         expect(stack.backend.peakInFlight).toBeLessThanOrEqual(CONCURRENCY);
         expect(stack.backend.peakInFlight).toBeGreaterThan(1);
       } finally {
@@ -108,12 +128,12 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
       expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expected));
     });
 
-    it('combines the window with any of the filters (a later createdAfter wins)', async () => {
+    it('combines the window with any of the filters (a later createdAfter wins, strictly after: 1 µs later upstream)', async () => {
       const createdAfter = new Date(SEED_NOW.getTime() - 5 * 86_400_000);
-      const scoped = all.filter((row) => row.project === 2 && row.priority === 3 && Date.parse(row.created_at) >= createdAfter.getTime());
+      const scoped = all.filter((row) => row.project === 2 && row.priority === 3 && row.created_at > createdAfter.toISOString().replace('Z', '000Z'));
       const { body } = await stack.gql(ANALYTICS, { filter: { project: '2', priority: 3, createdAfter: createdAfter.toISOString() } });
       expect(roundFloats(body.data!.assignmentAnalytics)).toEqual(roundFloats(expectedAnalytics(scoped, SEED_NOW, 30)));
-      expect(lists()[0]!.query).toMatchObject({ project: '2', priority: '3', created_after: createdAfter.toISOString() });
+      expect(lists()[0]!.query).toMatchObject({ project: '2', priority: '3', created_after: createdAfter.toISOString().replace('Z', '001Z') });
     });
 
     it('refuses days outside 1 to 3650 before any upstream call', async () => {

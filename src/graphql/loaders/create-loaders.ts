@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { refusalAbout } from '../errors.ts';
 import type { TagModel } from '../models.ts';
 import type { SynapseClient } from '../../upstream/client.ts';
 import type { WireAssignment } from '../../contract/index.ts';
@@ -19,14 +20,18 @@ export function createLoaders(client: SynapseClient): Loaders {
   return {
     assignmentById: new DataLoader(async (ids) => {
       const found = await client.getAssignmentsByIds(ids);
-      return ids.map((id) => found.get(id) ?? new Error(`Assignment ${id} missing from the batch result`));
+      return ids.map((id) => {
+        const result = found.get(id);
+        if (result === undefined) return new Error(`Assignment ${id} missing from the batch result`);
+        return result instanceof Error ? toError(refusalAbout.assignment(result, id)) : result;
+      });
     }),
     tagsByProject: new DataLoader(async (projectIds) => {
       const settled = await Promise.allSettled(projectIds.map((projectId) => client.listProjectTags(projectId)));
       return settled.map((outcome, i) =>
         outcome.status === 'fulfilled'
           ? outcome.value.map((tag) => ({ ...tag, projectId: projectIds[i]! }))
-          : toError(outcome.reason),
+          : toError(refusalAbout.projectTags(outcome.reason, projectIds[i]!)),
       );
     }),
   };

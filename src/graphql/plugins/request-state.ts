@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { UpstreamStats } from '../../upstream/client.ts';
+import { withExtensions } from '../errors.ts';
+import { isExecutionResult } from '../results.ts';
 
 /** What the gateway tracks for one HTTP request, from arrival to response. */
 export interface RequestState {
@@ -21,17 +23,12 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
   return {
     onRequest({ request }) {
-      const incoming = request.headers.get('x-request-id');
-      states.set(request, {
-        requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
-        stats: new UpstreamStats(),
-        startedAt: performance.now(),
-      });
+      states.set(request, newRequestState(request));
     },
     onResultProcess({ request, result, setResult }) {
       const state = states.get(request);
       if (!state || Array.isArray(result) || !isExecutionResult(result)) return;
-      setResult(withExtensions(result, state));
+      setResult(withRequestExtensions(result, state));
     },
     onResponse({ request, response }) {
       const state = states.get(request);
@@ -40,35 +37,33 @@ export function useRequestState(states: WeakMap<Request, RequestState>): Plugin 
   };
 }
 
-function isExecutionResult(value: unknown): value is ExecutionResult {
-  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
-}
-
-function withExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
-  const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
+/** The state of a request arriving now (WebSocket operations get one per operation, made outside yoga's onRequest). */
+export function newRequestState(request: Request): RequestState {
+  const incoming = request.headers.get('x-request-id');
   return {
-    ...result,
-    ...(errors ? { errors } : {}),
-    extensions: { ...result.extensions, requestId: state.requestId, upstream: state.stats.toJSON() },
+    requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+    stats: new UpstreamStats(),
+    startedAt: performance.now(),
   };
 }
 
-/**
- * The error with `extensions.requestId`, still a GraphQLError: yoga derives the HTTP
- * status from GraphQLErrors (plain objects read as unexpected, hence 500) and strips
- * its internal `http` extension only from them.
- */
+function withRequestExtensions(result: ExecutionResult, state: RequestState): ExecutionResult {
+  const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
+  // The response cache's own metadata becomes one word: HIT (no upstream call) or MISS.
+  const { responseCache, ...extensions } = (result.extensions ?? {}) as { responseCache?: { hit?: boolean } };
+  return {
+    ...result,
+    ...(errors ? { errors } : {}),
+    extensions: {
+      ...extensions,
+      requestId: state.requestId,
+      upstream: state.stats.toJSON(),
+      // Queries only: a mutation's metadata lists what it invalidated, and is not a lookup.
+      ...(typeof responseCache?.hit === 'boolean' ? { cache: responseCache.hit ? 'HIT' : 'MISS' } : {}),
+    },
+  };
+}
+
 function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
-  if (!(error instanceof GraphQLError)) {
-    const plain = error as { extensions?: Record<string, unknown> };
-    return { ...plain, extensions: { ...plain.extensions, requestId } } as unknown as GraphQLError;
-  }
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, requestId },
-  });
+  return withExtensions(error, { ...(error.extensions as Record<string, unknown> | undefined), requestId });
 }

@@ -1,5 +1,5 @@
 import type { AssignmentFilter } from '../../__generated__/resolvers-types.ts';
-import { toSynapseId, type WireAssignmentFilter } from '../../contract/index.ts';
+import { toSynapseId, type Instant, type WireAssignmentFilter } from '../../contract/index.ts';
 import { STATUS_TO_WIRE } from '../enums.ts';
 import { gatewayError } from '../errors.ts';
 
@@ -16,6 +16,16 @@ export function parseId(value: string | number, argument: string): number {
   return id;
 }
 
+/**
+ * `createdAfter`/`updatedAfter` are strictly after; Synapse's `created_after`/`updated_after`
+ * include the moment itself. Its timestamps have microsecond resolution, so "at or after
+ * t + 1 µs" is exactly "after t": a client polling with the newest `updatedAt` it has never
+ * gets that row again unless it changed. The value travels with all six fraction digits.
+ */
+function strictlyAfter(instant: Instant): string {
+  return instant.plusMicros(1).toString();
+}
+
 /** The GraphQL filter as the REST query parameters of `GET sdk/assignments/`. */
 export function toWireFilter(filter: AssignmentFilter | null | undefined, argument = 'filter'): WireAssignmentFilter {
   const out: WireAssignmentFilter = {};
@@ -23,8 +33,8 @@ export function toWireFilter(filter: AssignmentFilter | null | undefined, argume
   if (filter.project != null) out.project = parseId(filter.project, `${argument}.project`);
   if (filter.status != null) out.status = STATUS_TO_WIRE[filter.status];
   if (filter.assignee != null) out.assignee = parseId(filter.assignee, `${argument}.assignee`);
-  if (filter.createdAfter != null) out.created_after = filter.createdAfter.toISOString();
-  if (filter.updatedAfter != null) out.updated_after = filter.updatedAfter.toISOString();
+  if (filter.createdAfter != null) out.created_after = strictlyAfter(filter.createdAfter);
+  if (filter.updatedAfter != null) out.updated_after = strictlyAfter(filter.updatedAfter);
   if (filter.priority != null) out.priority = filter.priority;
   if (filter.search != null) {
     const search = filter.search.trim();

@@ -1,8 +1,9 @@
 import type { QueryAssignmentsArgs, Resolvers } from '../../__generated__/resolvers-types.ts';
 import { encodeCursor, planPages, toWindow } from '../connection.ts';
+import { scopeTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import { primeAssignments } from '../loaders/create-loaders.ts';
 import { ageHours } from '../../workflows/timestamps.ts';
 import type { AssignmentConnectionModel, TagModel } from '../models.ts';
@@ -51,7 +52,7 @@ export const assignmentResolvers: Resolvers = {
     },
     createdAt: (row) => row.created_at,
     updatedAt: (row) => row.updated_at,
-    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf ?? ctx.now()),
+    ageHours: (row, { asOf }, ctx) => ageHours(row, asOf?.toDate() ?? ctx.now()),
   },
   AssignmentFile: {
     key: (model) => model.key,
@@ -129,8 +130,22 @@ function toOrdering(orderBy: QueryAssignmentsArgs['orderBy']): WireOrdering {
 async function loadConnection(ctx: GatewayContext, args: QueryAssignmentsArgs): Promise<AssignmentConnectionModel> {
   const window = toWindow(args);
   const filter = toWireFilter(args.filter);
-  const ordering = toOrdering(args.orderBy);
+  try {
+    return await readConnection(ctx, window, filter, toOrdering(args.orderBy));
+  } catch (error) {
+    throw refusalAbout.projectAssignments(error, filter.project);
+  }
+}
+
+async function readConnection(
+  ctx: GatewayContext,
+  window: ReturnType<typeof toWindow>,
+  filter: WireAssignmentFilter,
+  ordering: WireOrdering,
+): Promise<AssignmentConnectionModel> {
   const client = ctx.client;
+  // Which rows a page holds can change with any write in its scope, not only writes to its rows.
+  ctx.cacheTags.add(scopeTag(filter.project));
 
   let start: number;
   let rows: WireAssignment[];

@@ -1,13 +1,15 @@
-import { DateTimeResolver, JSONResolver, NonNegativeIntResolver, PositiveIntResolver, URLResolver } from 'graphql-scalars';
+import { JSONResolver, NonNegativeIntResolver, PositiveIntResolver, URLResolver } from 'graphql-scalars';
+import { DateTimeScalar } from '../date-time.ts';
 import type { Resolvers } from '../../__generated__/resolvers-types.ts';
 import { assignmentResolvers } from './assignment.ts';
+import { liveResolvers } from './live.ts';
 import { tagResolvers } from './tag.ts';
 import { workflowResolvers } from './workflows.ts';
 
 /** Every resolver map of the schema, merged by @graphql-tools/schema. */
 export const resolvers: Resolvers[] = [
   {
-    DateTime: DateTimeResolver,
+    DateTime: DateTimeScalar,
     JSON: JSONResolver,
     URL: URLResolver,
     NonNegativeInt: NonNegativeIntResolver,
@@ -16,4 +18,5 @@ export const resolvers: Resolvers[] = [
   assignmentResolvers,
   tagResolvers,
   workflowResolvers,
+  liveResolvers,
 ];

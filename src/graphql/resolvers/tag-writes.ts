@@ -1,9 +1,10 @@
 import type { UserError } from '../../__generated__/resolvers-types.ts';
+import type { AssignmentChange } from '../../live/live-updates.ts';
 import type { SetTagsMode, SynapseClient } from '../../upstream/client.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import type { TagWrite } from '../../workflows/write-plan.ts';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { TagModel } from '../models.ts';
 
@@ -66,19 +67,31 @@ export interface WriteOutcome {
  * changed). Any other upstream failure is a top-level error listing which assignment
  * ids were applied, which were not, and which may or may not have been (the write
  * left but its answer was lost), so no write is silently lost or silently doubtful.
+ * Whatever was (or may have been) written is reported to `afterWrite` before this
+ * returns or throws: the response cache drops what it showed, live subscribers hear.
  */
 export async function executeTagWrites(
   client: SynapseClient,
   writes: readonly TagWrite[],
   options: { mode: SetTagsMode; notify: boolean },
+  afterWrite: (change: AssignmentChange) => Promise<void> = async () => {},
 ): Promise<WriteOutcome> {
   const applied: number[] = [];
+  const touched: TagWrite[] = [];
+  const report = () =>
+    touched.length === 0
+      ? Promise.resolve()
+      : afterWrite({ assignmentIds: touched.flatMap((w) => w.assignmentIds), projectIds: touched.map((w) => w.projectId) });
   for (const [index, write] of writes.entries()) {
     try {
       await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
       applied.push(...write.assignmentIds);
-    } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
+      touched.push(write);
+    } catch (caught) {
+      if (caught instanceof UpstreamError && writeOutcomeUnknown(caught)) touched.push(write);
+      await report();
+      if (!(caught instanceof UpstreamError)) throw caught;
+      const error = refusalAbout.tagWrite(caught, write.projectId) as UpstreamError;
       if (index === 0 && error.code === 'BAD_USER_INPUT') {
         return {
           writeCalls: 1,
@@ -92,11 +105,13 @@ export async function executeTagWrites(
       const unknown = writeOutcomeUnknown(error);
       throw gatewayError(error.code, `Tagging stopped at upstream write ${index + 1} of ${writes.length}: ${error.message}`, {
         ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+        ...(error.resource === undefined ? {} : { resource: { type: error.resource.type, id: String(error.resource.id) } }),
         appliedAssignmentIds: applied,
         notAppliedAssignmentIds: writes.slice(index + (unknown ? 1 : 0)).flatMap((w) => w.assignmentIds),
         unknownOutcomeAssignmentIds: unknown ? write.assignmentIds : [],
       });
     }
   }
+  await report();
   return { writeCalls: writes.length, userErrors: [] };
 }

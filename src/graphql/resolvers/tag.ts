@@ -1,11 +1,11 @@
-import type { MutationSetAssignmentTagsArgs, Resolvers, SetAssignmentTagsPayload, UserError } from '../../__generated__/resolvers-types.ts';
+import type { MutationSetAssignmentTagsArgs, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
 import { toSynapseId, type WireAssignment } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import { parseTagName, userError } from '../../workflows/input.ts';
 import { MAX_IDS_PER_WRITE, type TagWrite } from '../../workflows/write-plan.ts';
 import { MODE_TO_WIRE } from '../enums.ts';
-import type { TagModel } from '../models.ts';
+import type { SetAssignmentTagsPayloadModel, TagModel } from '../models.ts';
 import { parseId } from './args.ts';
 import { executeTagWrites, resolveTagNames } from './tag-writes.ts';
 
@@ -19,6 +19,10 @@ export const tagResolvers: Resolvers = {
   Mutation: {
     setAssignmentTags: (_root, args, ctx) => setAssignmentTags(ctx, args.input),
   },
+  SetAssignmentTagsPayload: {
+    // Read back through the loader, whose written ids were cleared: one batched call, after the write.
+    assignments: (payload, _args, ctx) => Promise.all(payload.assignmentIds.map((id) => ctx.loaders.assignmentById.load(id))),
+  },
   Tag: {
     id: (tag) => tag.id,
     projectId: (tag) => tag.projectId,
@@ -28,12 +32,9 @@ export const tagResolvers: Resolvers = {
   },
 };
 
-type Payload = Omit<SetAssignmentTagsPayload, 'assignments' | 'tags'> & {
-  assignments: WireAssignment[];
-  tags: TagModel[];
-};
+type Payload = SetAssignmentTagsPayloadModel;
 
-const refused = (userErrors: UserError[]): Payload => ({ assignments: [], tags: [], writeCalls: 0, userErrors });
+const refused = (userErrors: UserError[]): Payload => ({ assignmentIds: [], tags: [], writeCalls: 0, userErrors });
 
 /**
  * Validates everything it can before the first write (ids, tag names, tag projects),
@@ -95,14 +96,18 @@ async function setAssignmentTags(ctx: GatewayContext, input: MutationSetAssignme
     assignmentIds,
     tagIds: tagsPerProject.get(projectId)!.map((tag) => tag.id),
   }));
-  const outcome = await executeTagWrites(ctx.client, writes, { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false });
+  const outcome = await executeTagWrites(
+    ctx.client,
+    writes,
+    { mode: MODE_TO_WIRE[input.mode ?? 'ADD'], notify: input.notify ?? false },
+    ctx.afterWrite,
+  );
   if (outcome.userErrors.length > 0) return { ...refused(outcome.userErrors), writeCalls: outcome.writeCalls };
 
-  // Read back after the write: the loader may hold the rows from before it.
+  // The loader holds the rows from before the write: the payload reads them back.
   for (const id of ids) ctx.loaders.assignmentById.clear(id);
-  const fresh = await Promise.all(ids.map((id) => ctx.loaders.assignmentById.load(id)));
   const tags = [...new Map([...tagsPerProject.values()].flat().map((tag) => [tag.id, tag])).values()];
-  return { assignments: fresh, tags, writeCalls: outcome.writeCalls, userErrors: [] };
+  return { assignmentIds: ids, tags, writeCalls: outcome.writeCalls, userErrors: [] };
 }
 
 /** Checks the input without any upstream call; bad input never reaches Synapse. */

@@ -1,6 +1,8 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type {
+  AnalyticsBucket,
   ApplyQualityReviewInput,
+  AssignmentAnalyticsSeriesArgs,
   AssignmentFilter,
   QueryAssignmentAnalyticsArgs,
   QueryAssignmentQueueArgs,
@@ -11,7 +13,8 @@ import type {
   TagAssignmentsByAssigneeTierInput,
   UserError,
 } from '../../__generated__/resolvers-types.ts';
-import type { WireAssignment, WireAssignmentFilter } from '../../contract/index.ts';
+import { scopeTag } from '../../cache/response-cache.ts';
+import { Instant, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import {
@@ -20,7 +23,11 @@ import {
   createAnalyticsAccumulator,
   DEFAULT_ANALYTICS_DAYS,
   MAX_ANALYTICS_DAYS,
+  summarizeBacklog,
+  type BacklogModel,
+  type SeriesRequest,
 } from '../../workflows/analytics.ts';
+import { canonicalTimeZone } from '../../workflows/time-buckets.ts';
 import { createAssigneeGrouper, parseTiers, planAssigneeTiers } from '../../workflows/assignee-tiers.ts';
 import {
   matchRules,
@@ -36,13 +43,20 @@ import {
   planQualityReview,
   type ScoredLookup,
 } from '../../workflows/quality-review.ts';
-import { createWorkloadAccumulator, DEFAULT_MAX_ASSIGNMENTS_PER_USER, MAX_ASSIGNMENTS_PER_USER_LIMIT } from '../../workflows/queue.ts';
+import {
+  createWorkloadAccumulator,
+  DEFAULT_MAX_ASSIGNMENTS_PER_USER,
+  MAX_ASSIGNMENTS_PER_USER_LIMIT,
+  MAX_QUEUE_ASSIGNEE_IDS,
+} from '../../workflows/queue.ts';
 import { userError, type NamedTag } from '../../workflows/input.ts';
 import { planTagWrites, type TagAssignment } from '../../workflows/write-plan.ts';
 import { STATUS_FROM_WIRE, STATUS_TO_WIRE } from '../enums.ts';
-import { gatewayError } from '../errors.ts';
-import type { TagModel } from '../models.ts';
-import { toWireFilter } from './args.ts';
+import { primeAssignments } from '../loaders/create-loaders.ts';
+import { gatewayError, refusalAbout } from '../errors.ts';
+import type { AssignmentAnalyticsModel, TagModel } from '../models.ts';
+import { selectedSubfields } from '../selection.ts';
+import { parseId, toWireFilter } from './args.ts';
 import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 
 /**
@@ -53,7 +67,7 @@ import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
 export const workflowResolvers: Resolvers = {
   Query: {
     assignmentQueue: (_root, args, ctx) => assignmentQueue(ctx, args),
-    assignmentAnalytics: (_root, args, ctx) => assignmentAnalytics(ctx, args),
+    assignmentAnalytics: (_root, args, ctx, info) => assignmentAnalytics(ctx, args, info),
   },
   Mutation: {
     applyQualityReview: (_root, { input }, ctx) => applyQualityReview(ctx, input),
@@ -63,6 +77,30 @@ export const workflowResolvers: Resolvers = {
   StatusCount: {
     status: (model) => STATUS_FROM_WIRE[model.status],
     count: (model) => model.count,
+  },
+  // Assignments in payloads come from the request's loader, not from the rows the plan was
+  // made from: applyTags cleared the written ids, so those are read back after the write
+  // (all of them in one batch per tick); rows that were not written resolve from the
+  // loader's cache. A normalized client cache is so never fed a row from before the write.
+  QualityReviewResult: {
+    assignment: (result, _args, ctx) => ctx.loaders.assignmentById.load(result.assignment.id),
+  },
+  AutomationAction: {
+    assignment: (action, _args, ctx) => ctx.loaders.assignmentById.load(action.assignment.id),
+  },
+  AssignmentAnalytics: {
+    series: (model, { bucket, timeZone }) => {
+      const points = model.series.get(seriesKey(bucket, timeZone));
+      if (!points) throw new Error(`series ${seriesKey(bucket, timeZone)} was not planned`);
+      return points;
+    },
+    backlog: (model) => {
+      if (!model.backlog) throw new Error('backlog was not planned');
+      return model.backlog;
+    },
+  },
+  AssigneeTierGroup: {
+    assignments: (group, _args, ctx) => Promise.all(group.assignmentIds.map((id) => ctx.loaders.assignmentById.load(Number(id)))),
   },
 };
 
@@ -75,32 +113,89 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
     });
   }
   const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
   if (filter.status !== undefined) {
     throw gatewayError('BAD_USER_INPUT', 'filter.status must be left out: the queue reads pending and in-progress assignments itself.', {
       argument: 'filter.status',
     });
   }
-  const workload = createWorkloadAccumulator();
+  const assigneeIds = args.assigneeIds ?? [];
+  if (assigneeIds.length > MAX_QUEUE_ASSIGNEE_IDS) {
+    throw gatewayError('BAD_USER_INPUT', `assigneeIds accepts at most ${MAX_QUEUE_ASSIGNEE_IDS} ids, got ${assigneeIds.length}.`, {
+      argument: 'assigneeIds',
+    });
+  }
+  const workload = createWorkloadAccumulator(assigneeIds.map((id, i) => parseId(id, `assigneeIds[${i}]`)));
   const [pending] = await Promise.all([
-    ctx.client.listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 }),
+    ctx.client
+      .listAssignments({ ...filter, status: 'pending' }, { page: 1, pageSize: 1 })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
     readListings(ctx, [{ filter: { ...filter, status: 'in_progress' }, add: workload.add }]),
   ]);
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
 }
 
-/** Streams every page of the window into the accumulator; no page outlives its counting. */
+/**
+ * Streams every page of the window into the accumulator; no page outlives its
+ * counting. What the operation selects decides the read before it starts: the series
+ * it asks for (validated first), whether completion figures need the wider
+ * `updated_after` read, and whether the backlog's two one-row reads run beside it.
+ */
 async function assignmentAnalytics(
   ctx: GatewayContext,
   args: QueryAssignmentAnalyticsArgs,
-): Promise<ResolversParentTypes['AssignmentAnalytics']> {
+  info: GraphQLResolveInfo,
+): Promise<AssignmentAnalyticsModel> {
   const days = args.days ?? DEFAULT_ANALYTICS_DAYS;
   if (!(days >= 1 && days <= MAX_ANALYTICS_DAYS)) {
     throw gatewayError('BAD_USER_INPUT', `days must be between 1 and ${MAX_ANALYTICS_DAYS}.`, { argument: 'days' });
   }
-  const window = analyticsWindow(args.asOf ?? ctx.now(), days);
-  const accumulator = createAnalyticsAccumulator(window);
-  await readListings(ctx, [{ filter: analyticsFilter(toWireFilter(args.filter), window), add: accumulator.add }]);
-  return accumulator.result();
+  const filter = toWireFilter(args.filter);
+  ctx.cacheTags.add(scopeTag(filter.project));
+  const selected = selectedSubfields(info);
+  const series = new Map<string, SeriesRequest>();
+  for (const field of selected.filter((f) => f.name === 'series')) {
+    const { bucket, timeZone = 'UTC' } = field.args as unknown as AssignmentAnalyticsSeriesArgs;
+    const zone = canonicalTimeZone(timeZone);
+    if (zone === null) {
+      const given = JSON.stringify(timeZone.slice(0, 64));
+      throw gatewayError('BAD_USER_INPUT', `timeZone ${given} is not an IANA time zone such as "Asia/Seoul".`, { argument: 'series.timeZone' });
+    }
+    const key = seriesKey(bucket, timeZone);
+    series.set(key, { key, bucket, timeZone: zone });
+  }
+  const completions = series.size > 0 || selected.some((f) => f.name === 'assigneePerformance');
+  const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
+  const accumulator = createAnalyticsAccumulator(window, { series: [...series.values()], exactLimit: ctx.config.analytics.exactLimit });
+  const [, backlog] = await Promise.all([
+    readListings(ctx, [{ filter: analyticsFilter(filter, window, completions ? 'updated' : 'created'), add: accumulator.add }]),
+    selected.some((f) => f.name === 'backlog') ? readBacklog(ctx, filter) : null,
+  ]);
+  return { ...accumulator.result(), backlog };
+}
+
+/** How a `series` field finds its figures again: by the arguments it was asked with. */
+function seriesKey(bucket: AnalyticsBucket, timeZone: string): string {
+  return `${bucket} ${timeZone}`;
+}
+
+/**
+ * The queue now, in two one-row reads beside the stream: it cannot come from the
+ * window's read, which never sees an assignment pending since before the window.
+ * The oldest pending row comes first by `created_at`, and its page's count is the
+ * pending count. A status the filter rules out is 0 without a read.
+ */
+async function readBacklog(ctx: GatewayContext, filter: WireAssignmentFilter): Promise<BacklogModel> {
+  const wants = (status: WireStatus) => filter.status === undefined || filter.status === status;
+  const read = (status: WireStatus, ordering?: 'created_at') =>
+    ctx.client
+      .listAssignments({ ...filter, status }, { page: 1, pageSize: 1, ...(ordering ? { ordering } : {}) })
+      .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project)));
+  const [pending, inProgress] = await Promise.all([
+    wants('pending') ? read('pending', 'created_at') : null,
+    wants('in_progress') ? read('in_progress') : null,
+  ]);
+  return summarizeBacklog(pending && { count: pending.count, oldest: pending.results[0] }, inProgress?.count ?? null, ctx.now());
 }
 
 type QualityReviewPayload = ResolversParentTypes['ApplyQualityReviewPayload'];
@@ -162,7 +257,7 @@ type AutomationPayload = ResolversParentTypes['RunAssignmentAutomationPayload'];
 /** One listing per rule status; rows that already carry their tag are reported, not rewritten. */
 async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignmentAutomationInput): Promise<AutomationPayload> {
   const dryRun = input.dryRun ?? false;
-  const asOf = input.asOf ?? ctx.now();
+  const asOf = input.asOf ?? Instant.fromDate(ctx.now());
   const refused = (userErrors: UserError[], writeCalls = 0): AutomationPayload => ({
     actions: [],
     summary: [],
@@ -181,7 +276,7 @@ async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignment
     statusesToRead(parsed.rules, scope.filter.status).map((status) => ({
       filter: { ...scope.filter, status },
       add: (rows: readonly WireAssignment[]) => {
-        for (const match of matchRules(rows, parsed.rules, asOf)) matches.push(match);
+        for (const match of matchRules(rows, parsed.rules, asOf.toDate())) matches.push(match);
       },
     })),
   );
@@ -189,6 +284,8 @@ async function runAssignmentAutomation(ctx: GatewayContext, input: RunAssignment
   const tags = await resolveWorkflowTags(ctx, matches.map((match) => match.row.project), parsed.tags, scope.filter);
   if (tags.userErrors.length > 0) return refused(tags.userErrors);
   const plan = planAutomation(matches, parsed.rules, tags.byProject);
+  // Rows the run does not write are current as listed: actions resolve them with no call.
+  primeAssignments(ctx.loaders, matches.map((match) => match.row));
   const outcome = await applyTags(ctx, plan.items, tags.byProject, dryRun);
   if (outcome.userErrors.length > 0) return refused(outcome.userErrors, outcome.writeCalls);
   return { actions: plan.actions, summary: plan.summary, asOf, dryRun, writeCalls: outcome.writeCalls, userErrors: [] };
@@ -226,7 +323,7 @@ async function readListings(
         }
       } catch (error) {
         failed = true;
-        throw error;
+        throw refusalAbout.projectAssignments(error, filter.project);
       }
     }),
   );
@@ -281,7 +378,11 @@ async function idsMatchingSearch(
   const chunkSize = Math.min(ctx.config.upstream.pageSize, 1000);
   const chunks = Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
   const pages = await Promise.all(
-    chunks.map((chunk) => ctx.client.listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })),
+    chunks.map((chunk) =>
+      ctx.client
+        .listAssignments({ ...filter, ids: chunk }, { page: 1, pageSize: chunk.length })
+        .catch((error: unknown) => Promise.reject(refusalAbout.projectAssignments(error, filter.project))),
+    ),
   );
   for (const page of pages) keep(page.results);
   return matched;
@@ -303,7 +404,10 @@ async function resolveWorkflowTags(
   return resolveNamedTags(ctx.loaders, projects, tags);
 }
 
-/** One `set_tags` call per (project, tag) chunk; none for a preview. */
+/**
+ * One `set_tags` call per (project, tag) chunk; none for a preview. Every id a write
+ * carried leaves the loader, so the payload's assignments are read back after the write.
+ */
 async function applyTags(
   ctx: GatewayContext,
   items: readonly TagAssignment[],
@@ -312,5 +416,9 @@ async function applyTags(
 ): Promise<{ writeCalls: number; userErrors: UserError[] }> {
   const writes = planTagWrites(items, tags);
   if (dryRun) return { writeCalls: 0, userErrors: [] };
-  return executeTagWrites(ctx.client, writes, { mode: 'add', notify: false });
+  try {
+    return await executeTagWrites(ctx.client, writes, { mode: 'add', notify: false }, ctx.afterWrite);
+  } finally {
+    for (const write of writes) for (const id of write.assignmentIds) ctx.loaders.assignmentById.clear(id);
+  }
 }

@@ -1,0 +1,35 @@
+import { collectSubFields, getArgumentValues } from '@graphql-tools/utils';
+import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+
+/** One sub-field the operation asks of the field being resolved, with its argument values. */
+export interface SelectedField {
+  name: string;
+  args: Record<string, unknown>;
+  nodes: FieldNode[];
+}
+
+/**
+ * What the operation selects below the field being resolved (aliases kept apart,
+ * fragments and @skip/@include applied, variables read). A resolver that computes
+ * every figure in one pass over the upstream reads it to know, before reading,
+ * which figures and which arguments its children will ask for.
+ */
+export function selectedSubfields(info: GraphQLResolveInfo): SelectedField[] {
+  const type = getNamedType(info.returnType);
+  if (!isObjectType(type)) return [];
+  // @graphql-tools/utils 12 takes graphql 17's variable shape and hands `coerced` to graphql 16.
+  const variables = { coerced: info.variableValues, sources: {} };
+  const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, type, [...info.fieldNodes]);
+  const definitions = type.getFields();
+  const selected: SelectedField[] = [];
+  for (const map of [fields, ...patches.map((patch) => patch.fields)]) {
+    for (const nodes of map.values()) {
+      const name = nodes[0]!.name.value;
+      const definition = definitions[name];
+      // __typename and other meta fields have no definition on the type.
+      const args = definition ? getArgumentValues(definition, nodes[0]!, info.variableValues) : {};
+      selected.push({ name, args, nodes });
+    }
+  }
+  return selected;
+}

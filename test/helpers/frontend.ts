@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createViteServer } from 'vite';
+import { openChromium, type Chromium } from './chromium.ts';
+import { serveGateway, type HttpGateway } from './http-gateway.ts';
+import { startStack, TOKENS, type Stack } from './stack.ts';
+
+const EXAMPLE = new URL('../../examples/frontend/', import.meta.url);
+
+interface ExampleVite {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Stops Vite and its server, removes its cache and the VITE_* variables it was given. */
+  close(): Promise<void>;
+}
+
+/**
+ * The frontend example on Vite's dev server, as a frontend team runs it (`npm run frontend`),
+ * on a free port: Vite cannot listen on port 0 itself, so its middlewares and HMR socket go on
+ * a server of ours that can.
+ */
+async function startExampleVite(env: Record<string, string>): Promise<ExampleVite> {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'frontend-vite-'));
+  const server = createServer();
+  // Vite hands the page the VITE_* variables it finds in process.env.
+  Object.assign(process.env, env);
+  const vite = await createViteServer({
+    configFile: new URL('vite.config.ts', EXAMPLE).pathname,
+    cacheDir,
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { middlewareMode: true, hmr: { server } },
+  });
+  server.on('request', vite.middlewares);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await vite.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(cacheDir, { recursive: true, force: true });
+      for (const key of Object.keys(env)) delete process.env[key];
+    },
+  };
+}
+
+export interface Frontend {
+  stack: Stack;
+  /** The stack's gateway on a free port, recording what the browser sends it. */
+  gateway: HttpGateway;
+  /** The example's dev server, its pages pointed at `gateway` with the admin token. */
+  vite: ExampleVite;
+  browser: Chromium;
+  /** Stops all of it, the browser first, the backend last. */
+  close(): Promise<void>;
+}
+
+/** What a frontend team runs: the embedded backend, the gateway, the example on Vite on another origin, and a browser. */
+export async function startFrontend(options: { assignments: number; timezoneId?: string }): Promise<Frontend> {
+  // Whatever started is stopped again if a later part fails to start.
+  const started: { close(): Promise<void> }[] = [];
+  const start = async <T extends { close(): Promise<void> }>(part: Promise<T>): Promise<T> => {
+    const value = await part;
+    started.unshift(value);
+    return value;
+  };
+  try {
+    const stack = await start(startStack({ assignments: options.assignments }));
+    const gateway = await start(serveGateway(stack));
+    const vite = await start(startExampleVite({ VITE_GATEWAY_URL: gateway.url, VITE_GATEWAY_TOKEN: TOKENS.admin }));
+    const browser = await start(openChromium({ timezoneId: options.timezoneId }));
+    return {
+      stack,
+      gateway,
+      vite,
+      browser,
+      async close() {
+        for (const part of started) await part.close();
+      },
+    };
+  } catch (error) {
+    for (const part of started) await part.close();
+    throw error;
+  }
+}
