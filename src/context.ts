@@ -97,7 +97,8 @@ export function createContext(
 ): GatewayContext {
   const credentials = readCredentials(initial.request.headers);
   const key = credentials ? callerKey(credentials) : null;
-  const client = createClient(deps, credentials, request);
+  // Hashed once per request: the client needs the key too.
+  const client = createClient(deps, credentials, request, key);
   return {
     ...initial,
     requestId: request.requestId,
@@ -125,9 +126,9 @@ export function createClient(
   deps: ContextDeps,
   credentials: Credentials | null,
   request: { stats?: UpstreamStats; signal?: AbortSignal; deadlineAt?: number } = {},
+  key: string | null = credentials ? callerKey(credentials) : null,
 ): SynapseClient {
   const gate = credentials ? deps.gate : REFUSE_ANONYMOUS;
-  const key = credentials ? callerKey(credentials) : null;
   return new SynapseClient({
     config: deps.config.upstream,
     credentials: credentials ?? { token: '' },
