@@ -15,7 +15,7 @@ export type FetchFn = (
 }>;
 
 /** One HTTP exchange as the client asks for it. */
-export interface TransportRequest {
+interface TransportRequest {
   method: 'GET' | 'POST';
   /** `http://host:port`, as `URL.origin` gives it. */
   origin: string;
@@ -30,7 +30,7 @@ export interface TransportRequest {
 }
 
 /** The whole answer, body read. */
-export interface TransportResponse {
+interface TransportResponse {
   status: number;
   retryAfter: string | null;
   text: string;
@@ -49,7 +49,7 @@ export interface Transport {
 }
 
 /** The upstream did not answer within the call's timeout. */
-export class CallTimeoutError extends Error {
+class CallTimeoutError extends Error {
   override name = 'CallTimeoutError';
 }
 
@@ -72,7 +72,7 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * AbortSignal listener of ours per call. Pools share sockets, never answers, so
  * sharing them across callers shares no data.
  */
-export function undiciTransport(options: { connections: number; timeoutMs: number }): Transport {
+function undiciTransport(options: { connections: number; timeoutMs: number }): Transport {
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
@@ -148,7 +148,7 @@ const TIMED_OUT = new DOMException('upstream call timed out', 'TimeoutError');
  * call, both released when the call ends (AbortSignal.timeout would keep its timer
  * alive for the full timeout, and AbortSignal.any is slow on Node 20).
  */
-export function fetchTransport(fetchFn: FetchFn): Transport {
+function fetchTransport(fetchFn: FetchFn): Transport {
   return {
     async request({ method, origin, path, headers, body, signal, timeoutMs }) {
       const call = new AbortController();
@@ -180,7 +180,7 @@ export function fetchTransport(fetchFn: FetchFn): Transport {
  * design's original client; SYNAPSE_HTTP_CLIENT=node-fetch). The agents pool
  * connections only: no response is cached.
  */
-export function keepAliveFetchFn(maxSockets: number): FetchFn {
+function keepAliveFetchFn(maxSockets: number): FetchFn {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
   return (url, init) =>
