@@ -14,7 +14,7 @@
  * Env: LIVE_SUBSCRIBERS (200), LIVE_POLL_MS (5000, the default), LIVE_CHANGES (10),
  * LIVE_WINDOW_S (30, for polls per minute), LIVE_DURATION_S (5, per cache round).
  */
-import { createRequire } from 'node:module';
+import { autocannon } from './autocannon.ts';
 import { createDevBackend } from '../src/dev-backend/server.ts';
 import { subscribeSse, subscribeWs, wsClient, type Subscription } from '../test/helpers/live-clients.ts';
 import { startRedis } from '../test/helpers/redis-server.ts';
@@ -28,12 +28,6 @@ const DURATION_S = Number(process.env['LIVE_DURATION_S'] ?? 5);
 const TOKEN = 'dev-admin-token';
 const FILTER = { project: '1' };
 
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: { method: string; path: string; headers: Record<string, string>; body: string }[];
-}) => Promise<{ requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }>;
 
 const watchdog = setTimeout(() => {
   console.error('bench:live: over its time budget; stopping');
@@ -138,7 +132,6 @@ try {
   await Promise.all(clients.map((client) => client.dispose()));
 
   // --- the cache on a repeated dashboard query ---------------------------------------
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const DASHBOARD = JSON.stringify({
     query: 'query Dashboard { assignmentAnalytics(filter: { project: 2 }, days: 30) { totalAssignments completionRate statusBreakdown { status count } } assignmentQueue(filter: { project: 2 }) { pendingCount inProgressCount } }',
   });

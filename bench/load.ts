@@ -15,10 +15,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { autocannon, type AutocannonRequest } from './autocannon.ts';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'dev-admin-token';
@@ -42,27 +42,6 @@ async function runBackend(): Promise<void> {
   process.once('SIGTERM', () => void backend.close().then(() => process.exit(0)));
 }
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
 
 interface Row {
   run: number;
@@ -83,7 +62,6 @@ const LIST = 'query ListWithTags { assignments(first: 50) { nodes { id status pr
 const DETAIL = 'query Detail($id: ID!) { assignment(id: $id) { id status priority assigneeId data tags { id name } } }';
 
 async function main(): Promise<void> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const dir = mkdtempSync(join(tmpdir(), 'gateway-load-'));
   const children: ChildProcess[] = [];
   const budgetMs = (WARMUP_S * 2 + 8 * (DURATION_S + 15) + 240) * 1000;

@@ -27,6 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { mulberry32 } from '../src/dev-backend/prng.ts';
+import { autocannon, type AutocannonRequest, type AutocannonResult } from './autocannon.ts';
 import { spawnBackend, type SpawnedBackend } from './spawn-backend.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -49,24 +51,6 @@ const TARGET_THROUGHPUT_RATIO = 1.0;
 const TARGET_CPU_PER_CALL_RATIO = 1.3;
 const TARGET_BACKEND_MS_PER_PAGE = 3;
 
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number, body: string) => void;
-}
-interface AutocannonResult {
-  requests: { total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-  duration: number;
-}
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: AutocannonRequest[] }) => Promise<AutocannonResult>;
-const autocannon = require('autocannon') as Autocannon;
-
 interface Server {
   name: string;
   role: 'gateway' | 'floor';
@@ -86,18 +70,6 @@ interface Row {
   cpuPerOpUs: number;
   cpuPerCallUs: number;
   backendCpuPerOpUs: number;
-}
-
-/** A small seeded PRNG: every run of one query asks the same sequence of ids and offsets. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const FIELDS = 'id status priority assigneeId createdAt tags { id name }';
@@ -279,7 +251,7 @@ async function main(): Promise<void> {
     await checkAnswers(servers);
 
     const graphqlRun = async (server: Server, query: Query, seconds: number) => {
-      const random = prng(0xbe4c4);
+      const random = mulberry32(0xbe4c4);
       let failed = 0;
       const body = (variables: Record<string, unknown>) => JSON.stringify({ query: query.document, variables });
       return autocannon({
@@ -346,7 +318,7 @@ async function main(): Promise<void> {
       }
       for (const read of REST) {
         await measure(round, read.name, 'REST', backendPid, async () => {
-          const random = prng(0xbe4c4);
+          const random = mulberry32(0xbe4c4);
           let failed = 0;
           const result = await autocannon({
             url: backend!.url,
@@ -441,7 +413,7 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
 
 /** Fails fast if a server does not answer every query without errors. */
 async function checkAnswers(servers: Server[]): Promise<void> {
-  const random = prng(1);
+  const random = mulberry32(1);
   for (const server of servers) {
     for (const query of QUERIES) {
       const response = await fetch(server.url, {
