@@ -104,6 +104,31 @@ describe('two gateway replicas sharing one Redis', () => {
     expect(onB.ids()).toEqual(['1']);
   });
 
+  it('a change written straight to the backend reaches a subscriber on each replica within one poll interval plus a second', async () => {
+    const filter = { project: '3' };
+    const onA = subscribeSse(a.url, TOKENS.admin, filter);
+    const onB = subscribeSse(b.url, TOKENS.admin, filter);
+    open.push(onA, onB);
+    await waitFor(async () => (await gauge(a, 'synapse_live_groups')) >= 1 && (await gauge(b, 'synapse_live_groups')) >= 1, 'a group on each replica');
+    await waitFor(() => polls(backend, TOKENS.admin).some((r) => r.query['project'] === '3'), 'the first poll');
+    const pollsBefore = polls(backend, TOKENS.admin).length;
+
+    await restSetTags(backend.url, [11], [escalated(3)]);
+    const written = performance.now();
+    const arrivals = await Promise.all(
+      [onA, onB].map(async (subscription) => {
+        await subscription.until((events) => events.length >= 1, POLL_MS + 1_000, 'the external change');
+        return performance.now() - written;
+      }),
+    );
+    for (const ms of arrivals) expect(ms).toBeLessThan(POLL_MS + 1_000);
+    expect(onA.ids()).toEqual(['11']);
+    expect(onB.ids()).toEqual(['11']);
+    // One poller for the (token, filter) pair, not one per replica: at most two polls in that time.
+    expect(polls(backend, TOKENS.admin).length - pollsBefore).toBeLessThanOrEqual(2);
+    await Promise.all([onA.close(), onB.close()]);
+  });
+
   it('never crosses callers: bob on B hears of project 3 writes made on A, never of project 1', async () => {
     const bob = subscribeSse(b.url, TOKENS.bob);
     open.push(bob);
