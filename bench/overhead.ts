@@ -18,7 +18,8 @@
  * gateways with those settings, measured in the same alternation (`BENCH_TSX=1` in a
  * variant runs src/server.ts through the tsx loader instead of the bundle); BENCH_QUERIES (a comma
  * list of hello, one, page, byIds, rest: only those; `rest` is the REST reads); BENCH_PROFILE (a
- * folder: the gateways and the floor write V8 CPU profiles there when they stop).
+ * folder: the gateways and the floor write V8 CPU profiles there when they stop, and the run ends
+ * with their CPU per operation by package side by side: where a missed target's time goes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { mulberry32 } from '../src/dev-backend/prng.ts';
 import { autocannon, type AutocannonRequest, type AutocannonResult } from './autocannon.ts';
+import { printProfileTable, profileOf } from './profile-summary.ts';
 import { spawnBackend, type SpawnedBackend } from './spawn-backend.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -175,6 +177,9 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   let backend: SpawnedBackend | undefined;
+  /** GraphQL operations each server answered over its life (warm-up included), to divide its profile by. */
+  const operations = new Map<Server, number>();
+  const servers: Server[] = [];
   try {
     console.log(`bench:overhead: ${versions()}`);
     console.log(`bench:overhead: seeding ${ROWS} assignments in the embedded backend`);
@@ -182,7 +187,6 @@ async function main(): Promise<void> {
     children.push(backend.child);
     if (new URL(backend.url).hostname !== '127.0.0.1') throw new Error(`backend not on loopback: ${backend.url}`);
 
-    const servers: Server[] = [];
     const gatewayEnv = {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -269,7 +273,10 @@ async function main(): Promise<void> {
             },
           },
         ],
-      }).then((result) => ({ result, failed }));
+      }).then((result) => {
+        operations.set(server, (operations.get(server) ?? 0) + result.requests.total);
+        return { result, failed };
+      });
     };
 
     console.log(`bench:overhead: warming up ${WARMUP_S} s per query and server`);
@@ -341,12 +348,28 @@ async function main(): Promise<void> {
         });
       }
     }
+    // The last run's cut operations finish before the servers are stopped.
+    await settle();
     report(rows, servers, REST);
   } finally {
     clearTimeout(watchdog);
+    // Servers first, and the backend once they are gone: a request of theirs still in flight
+    // would otherwise end in ECONNRESET and an error line.
+    const exited = (child: ChildProcess) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined);
+    const serverProcesses = children.filter((child) => child !== backend?.child);
+    for (const child of serverProcesses) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(serverProcesses.map(exited));
     stopAll();
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(children.map(exited));
     rmSync(dir, { recursive: true, force: true });
+  }
+  if (PROFILE_DIR) {
+    const columns = servers.flatMap((server) => {
+      const path = profileOf(PROFILE_DIR, server.pid);
+      return path === undefined ? [] : [{ name: server.name, path, operations: operations.get(server) ?? 1 }];
+    });
+    if (columns.length > 0) printProfileTable(columns);
+    else console.log(`\nbench:overhead: no CPU profile of a server found in ${PROFILE_DIR}`);
   }
 }
 
@@ -407,6 +430,12 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
   if (rest.length > 0) console.log(
     `  embedded backend: ${pageMs.toFixed(2)} ms CPU per 100-row page at ${ROWS} rows (target <= ${TARGET_BACKEND_MS_PER_PAGE} ms) ${pageMs <= TARGET_BACKEND_MS_PER_PAGE ? 'met' : 'MISSED'}`,
   );
+  const missed = QUERIES.some((query) => query.name !== 'hello' && (
+    mean(query.name, 'gateway', 'reqPerSec') / mean(query.name, 'floor', 'reqPerSec') < TARGET_THROUGHPUT_RATIO ||
+    mean(query.name, 'gateway', 'cpuPerCallUs') / mean(query.name, 'floor', 'cpuPerCallUs') > TARGET_CPU_PER_CALL_RATIO));
+  if (missed && !PROFILE_DIR) {
+    console.log('  Where the time goes: rerun with BENCH_PROFILE=<folder> (one query, e.g. BENCH_QUERIES=one) for CPU per operation by package, gateway next to floor; README, "Per-operation overhead", has the last one.');
+  }
   const errors = rows.reduce((n, row) => n + row.errors, 0);
   if (errors > 0) console.log(`\n${errors} errors in total: figures of runs with errors are not comparable.`);
 }

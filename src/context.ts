@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config, UpstreamConfig } from './config.ts';
 import { unauthenticatedError } from './graphql/errors.ts';
@@ -74,7 +74,8 @@ export function readCredentials(headers: Headers): Credentials | null {
 
 /** A stable hash of a caller's token and tenant: what the gateway keys per-caller state by, never the token. */
 export function callerKey(credentials: Credentials): string {
-  return createHash('sha256').update(`${credentials.token}\n${credentials.tenant ?? ''}`).digest('base64url');
+  // crypto.hash (Node 20.12+): the same digest as createHash's, without a Hash object per request.
+  return hash('sha256', `${credentials.token}\n${credentials.tenant ?? ''}`, 'base64url');
 }
 
 /** Stands in for the breaker when no credentials came: no anonymous call ever leaves. */
@@ -86,21 +87,25 @@ const REFUSE_ANONYMOUS: CallGate = {
   recordFailure() {},
 };
 
+/** What createContext adds to yoga's initial context. */
+export type ContextExtension = Omit<GatewayContext, keyof YogaInitialContext>;
+
 /**
- * Builds one request's context. Everything is built eagerly (envelop copies the
- * context object, so lazy getters would run anyway); nothing here does I/O.
+ * Builds what one request adds to its context. Yoga assigns the returned fields onto its
+ * initial context (envelop's `extendContext`), so the initial fields are not copied here.
+ * Everything is built eagerly (envelop copies the object, so lazy getters would run
+ * anyway); nothing here does I/O.
  */
 export function createContext(
   initial: YogaInitialContext,
   deps: ContextDeps,
   request: { requestId: string; stats: UpstreamStats; signal?: AbortSignal; deadlineAt?: number },
-): GatewayContext {
+): ContextExtension {
   const credentials = readCredentials(initial.request.headers);
   const key = credentials ? callerKey(credentials) : null;
   // Hashed once per request: the client needs the key too.
   const client = createClient(deps, credentials, request, key);
   return {
-    ...initial,
     requestId: request.requestId,
     config: deps.config,
     credentials,

@@ -2,7 +2,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createMemoryCacheStore, createRedisCacheStore } from './cache/stores.ts';
 import { callerTag, createResponseCache, writeTags } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
-import { callerKey, createClient, createContext, type ContextDeps, type GatewayContext } from './context.ts';
+import { callerKey, createClient, createContext, type ContextDeps, type ContextExtension } from './context.ts';
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
@@ -19,7 +19,7 @@ import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import { createTransport, type FetchFn } from './upstream/transport.ts';
 
-export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+export type Gateway = YogaServerInstance<Record<string, unknown>, ContextExtension>;
 
 /** Collaborators a test or the server can inject. */
 export interface GatewayDeps {
@@ -116,7 +116,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       live.endCaller(key);
     },
   };
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  return createYoga<Record<string, unknown>, ContextExtension>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,

@@ -7,6 +7,13 @@ export type DateTimeOutput = Instant | Date | string;
 const EXAMPLE = '2026-11-20T12:00:00.123456Z';
 
 /**
+ * A string already in the form the scalar prints (UTC, six fraction digits) on a day every
+ * month has (1 to 28): valid by its shape alone, and its own canonical print. What DRF sends
+ * for most rows, answered without a parse and a print (about 1.5 µs each, 20 or more per page).
+ */
+export const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
+
+/**
  * `DateTime` at the upstream's resolution. graphql-scalars' DateTime goes through a
  * JavaScript Date and so cuts Synapse's microseconds to milliseconds: the value a
  * client got back denoted an earlier instant than the row's, and filtering with it
@@ -23,6 +30,7 @@ export const DateTimeScalar = new GraphQLScalarType<Instant, string>({
     if (value instanceof Instant) return value.toString();
     if (value instanceof Date && !Number.isNaN(value.getTime())) return Instant.fromDate(value).toString();
     if (typeof value === 'string') {
+      if (CANONICAL.test(value)) return value;
       const instant = Instant.parse(value, 'utc-if-missing');
       if (instant) return instant.toString();
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Instant, type WireAssignment } from '../../src/contract/index.ts';
-import { DateTimeScalar } from '../../src/graphql/date-time.ts';
+import { CANONICAL, DateTimeScalar } from '../../src/graphql/date-time.ts';
 import { rest, restAll } from '../helpers/rest.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -19,6 +19,30 @@ describe('Instant and the DateTime scalar', () => {
     for (const [wire, shown] of cases) expect(DateTimeScalar.serialize(wire), wire).toBe(shown);
     expect(DateTimeScalar.serialize(new Date('2026-11-20T10:00:00.123Z'))).toBe('2026-11-20T10:00:00.123000Z');
     expect(() => DateTimeScalar.serialize('not a date')).toThrow();
+  });
+
+  it('answers a string already in canonical form as it is, which is what the full parse and print give', () => {
+    const fullPath = (value: string) => Instant.parse(value, 'utc-if-missing')?.toString() ?? null;
+    const canonical = [
+      '2026-11-20T10:00:00.123456Z',
+      '0000-01-01T00:00:00.000000Z',
+      '9999-12-28T23:59:59.999999Z',
+      '2024-02-28T00:00:00.000001Z',
+    ];
+    for (const value of canonical) {
+      expect(CANONICAL.test(value), value).toBe(true);
+      expect(DateTimeScalar.serialize(value)).toBe(value);
+      expect(fullPath(value)).toBe(value);
+    }
+    // Days 29 to 31, other offsets and digit counts take the full path, and invalid dates still fail.
+    for (const value of ['2024-02-29T00:00:00.000000Z', '2026-01-31T10:00:00.000000Z', '2026-11-20T10:00:00.123Z', '2026-11-20T10:00:00.123456+00:00']) {
+      expect(CANONICAL.test(value), value).toBe(false);
+      expect(DateTimeScalar.serialize(value)).toBe(fullPath(value));
+    }
+    for (const bad of ['2026-02-30T00:00:00.000000Z', '2026-13-01T00:00:00.000000Z', '2026-11-20T24:00:00.000000Z', '2026-11-20T10:60:00.000000Z']) {
+      expect(CANONICAL.test(bad), bad).toBe(false);
+      expect(() => DateTimeScalar.serialize(bad), bad).toThrow();
+    }
   });
 
   it('parses client input exactly and refuses what is not an RFC 3339 date-time with a zone', () => {
