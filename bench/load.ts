@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { autocannon, type AutocannonRequest } from './autocannon.ts';
+import { listeningUrl } from './spawn-backend.ts';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'dev-admin-token';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(backend);
-    const backendUrl = (JSON.parse(await firstLine(backend, '{', 120_000)) as { url: string }).url;
+    const backendUrl = await listeningUrl(backend, 120_000, 'backend');
     if (new URL(backendUrl).hostname !== HOST) throw new Error(`backend not on loopback: ${backendUrl}`);
 
     const port = await freePort();
@@ -289,23 +290,6 @@ function rssMb(pid: number): number {
   const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)\s+kB$/m);
   if (!match) throw new Error(`no VmRSS for process ${pid}`);
   return Number(match[1]) / 1024;
-}
-
-function firstLine(child: ChildProcess, prefix: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`child did not start within ${timeoutMs / 1000} s`)), timeoutMs);
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const line = buffered.split('\n').find((l) => l.startsWith(prefix));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      resolve(line);
-    });
-  });
 }
 
 async function freePort(): Promise<number> {

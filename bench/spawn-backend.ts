@@ -15,6 +15,23 @@ export interface SpawnedBackend {
   stop(): Promise<void>;
 }
 
+/**
+ * The URL a child process announces as its first JSON line on stdout (`{"url": ...}`), as
+ * the bench backends and the floor do once they listen. Only complete lines are read.
+ */
+export function listeningUrl(child: ChildProcess, timeoutMs: number, what: string): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+  });
+}
+
 /** Starts bench/backend-child.ts and resolves with its URL once it listens. */
 export async function spawnBackend(env: Record<string, string>): Promise<SpawnedBackend> {
   const script = fileURLToPath(new URL('./backend-child.ts', import.meta.url));
@@ -22,16 +39,7 @@ export async function spawnBackend(env: Record<string, string>): Promise<Spawned
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('backend did not start within 120 s')), 120_000);
-    child.once('exit', (code) => reject(new Error(`backend exited with ${code}`)));
-    lines.on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    });
-  });
+  const url = await listeningUrl(child, 120_000, 'backend');
   return {
     url,
     child,
