@@ -1,5 +1,6 @@
-import type Database from 'better-sqlite3';
+import type { DatabaseSync } from 'node:sqlite';
 import { REQUEST_ORIGIN } from './media.ts';
+import { inTransaction } from './sqlite.ts';
 
 /** Stored in `PRAGMA user_version`; 0 means a new, unseeded database. */
 export const SCHEMA_VERSION = 2;
@@ -92,13 +93,13 @@ CREATE INDEX IF NOT EXISTS assignment_tags_tag ON assignment_tags (tag_id);
  * Creates the schema around `populate` (the seed), all in one transaction: a crash
  * mid-seed leaves an empty file that the next start seeds again, never a half one.
  */
-export function createSchema(db: Database.Database, populate: () => void): void {
-  db.transaction(() => {
+export function createSchema(db: DatabaseSync, populate: () => void): void {
+  inTransaction(db, () => {
     db.exec(TABLES);
     populate();
     db.exec(INDEXES);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
 }
 
 /**
@@ -124,9 +125,9 @@ export function canMigrate(version: number): boolean {
 }
 
 /** Runs every upgrade from `version` on, in one transaction. */
-export function migrate(db: Database.Database, version: number): void {
-  db.transaction(() => {
+export function migrate(db: DatabaseSync, version: number): void {
+  inTransaction(db, () => {
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
 }

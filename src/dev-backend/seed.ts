@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { DatabaseSync } from 'node:sqlite';
 import type { WireFile, WireStatus } from '../contract/index.ts';
 import { mediaPath, REQUEST_ORIGIN } from './media.ts';
 import { mulberry32, type Random } from './prng.ts';
@@ -53,7 +53,7 @@ const STATUS_CUMULATIVE = cumulative(STATUS_MIX.map(([, weight]) => weight));
  * from a fixed-seed PRNG, so two seeds with the same `now` are identical. Runs inside
  * the caller's transaction with prepared statements: 100,000 rows take a few seconds.
  */
-export function seedDatabase(db: Database.Database, options: SeedOptions): void {
+export function seedDatabase(db: DatabaseSync, options: SeedOptions): void {
   const projects = options.projects ?? 4;
   if (!Number.isSafeInteger(options.assignments) || options.assignments < 0) {
     throw new RangeError(`seed.assignments must be a non-negative integer, got ${options.assignments}`);
@@ -76,8 +76,9 @@ export function seedDatabase(db: Database.Database, options: SeedOptions): void 
     const project = (index % projects) + 1;
     const coverage = COVERAGE[Math.floor(index / projects)];
     const row = generateAssignment(index + 1, project, coverage, rankings[project - 1]!, now, random);
-    insertAssignment.run(row);
-    for (const tagId of row.tagIds) insertTag.run(row.id, tagId);
+    const { tagIds, ...columns } = row;
+    insertAssignment.run(columns);
+    for (const tagId of tagIds) insertTag.run(row.id, tagId);
   }
 }
 
@@ -182,7 +183,7 @@ function tagId(project: number, name: string): number {
   return (project - 1) * TAG_DEFINITIONS.length + TAG_DEFINITIONS.findIndex((tag) => tag.name === name) + 1;
 }
 
-function insertPeopleAndProjects(db: Database.Database, projects: number): void {
+function insertPeopleAndProjects(db: DatabaseSync, projects: number): void {
   const insertUser = db.prepare('INSERT INTO users (id, username, name, token, is_admin) VALUES (?, ?, ?, ?, ?)');
   for (const user of DEMO_USERS) insertUser.run(user.id, user.username, user.name, user.token, user.isAdmin ? 1 : 0);
   for (const annotator of ANNOTATORS) insertUser.run(annotator.id, annotator.username, annotator.name, null, 0);

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
   WireAssignment,
   WireAssignmentFilter,
@@ -8,6 +8,7 @@ import type {
   WireTag,
 } from '../contract/index.ts';
 import { REQUEST_ORIGIN } from './media.ts';
+import { inTransaction, prepareStatement, userVersion } from './sqlite.ts';
 import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import type { ProjectRole } from './users.ts';
@@ -119,9 +120,11 @@ const MAX_USERS = 1024;
 export class DevStore {
   /** Whether this open created and seeded the database (false: existing file reused). */
   readonly seeded: boolean;
-  private readonly db: Database.Database;
+  private readonly db: DatabaseSync;
   /** Listing SQL varies with the filters given; each variant is prepared once. */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, StatementSync>();
+  /** The same, answering each row as an array (`column` reads their first value). */
+  private readonly columnStatements = new Map<string, StatementSync>();
   /** Ordered ids per listing (SQL and parameters), in least-recently-used order; emptied by every write. */
   private readonly listings = new Map<string, number[]>();
   private listedIds = 0;
@@ -132,11 +135,11 @@ export class DevStore {
    * transaction; an existing one is never reseeded, whatever `seed` says.
    */
   static open(path: string, seed: SeedOptions = { assignments: 0 }): DevStore {
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     try {
-      if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
-      db.pragma('foreign_keys = ON');
-      let version = db.pragma('user_version', { simple: true }) as number;
+      if (path !== ':memory:' && path !== '') db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA foreign_keys = ON');
+      let version = userVersion(db);
       if (canMigrate(version)) {
         migrate(db, version);
         version = SCHEMA_VERSION;
@@ -155,7 +158,7 @@ export class DevStore {
     }
   }
 
-  private constructor(db: Database.Database, seeded: boolean) {
+  private constructor(db: DatabaseSync, seeded: boolean) {
     this.db = db;
     this.seeded = seeded;
     // JavaScript's toLowerCase, not SQLite's lower(): lower() folds ASCII only.
@@ -167,14 +170,12 @@ export class DevStore {
   findUserByToken(token: string): DevUser | undefined {
     const known = this.users.get(token);
     if (known) return known;
-    const user = this.prepare('SELECT id, name, is_admin FROM users WHERE token = ?').get(token) as
-      | { id: number; name: string; is_admin: number }
-      | undefined;
+    const user = this.row<{ id: number; name: string; is_admin: number }>('SELECT id, name, is_admin FROM users WHERE token = ?', token);
     if (!user) return undefined;
-    const memberships = this.prepare('SELECT project_id, role FROM user_projects WHERE user_id = ?').all(user.id) as {
-      project_id: number;
-      role: ProjectRole;
-    }[];
+    const memberships = this.rows<{ project_id: number; role: ProjectRole }>(
+      'SELECT project_id, role FROM user_projects WHERE user_id = ?',
+      user.id,
+    );
     const found: DevUser = {
       id: user.id,
       name: user.name,
@@ -188,7 +189,7 @@ export class DevStore {
 
   /** `GET assignments/{id}/`'s answer. */
   getAssignmentJson(id: number, origin?: string): StoredAssignment | undefined {
-    const row = this.prepare(SELECT_ASSIGNMENTS).get(JSON.stringify([id])) as AssignmentRow | undefined;
+    const row = this.row<AssignmentRow>(SELECT_ASSIGNMENTS, JSON.stringify([id]));
     return row && { project: row.project_id, json: rowJson(row, origin) };
   }
 
@@ -219,15 +220,15 @@ export class DevStore {
       this.listings.delete(key);
       this.listings.set(key, ids);
     } else {
-      const count = this.prepare(`SELECT count(*) FROM assignments ${where}`).pluck().get(params) as number;
+      const count = this.column(`SELECT count(*) FROM assignments ${where}`, params)[0] as number;
       if (count > MAX_LISTED_IDS / 4) {
         return {
           count,
           page: (slice) =>
-            this.rowsJson(this.prepare(`${sql} LIMIT @limit OFFSET @offset`).pluck().all({ ...params, ...slice }) as number[], origin),
+            this.rowsJson(this.column(`${sql} LIMIT @limit OFFSET @offset`, { ...params, ...slice }) as number[], origin),
         };
       }
-      ids = this.prepare(sql).pluck().all(params) as number[];
+      ids = this.column(sql, params) as number[];
       this.keepListing(key, ids);
     }
     const listed = ids;
@@ -247,7 +248,7 @@ export class DevStore {
   /** The rows of these ids, in this order, as JSON texts (ids are known to exist). */
   private rowsJson(ids: readonly number[], origin: string | undefined): string[] {
     if (ids.length === 0) return [];
-    const rows = this.prepare(SELECT_ASSIGNMENTS).all(JSON.stringify(ids)) as AssignmentRow[];
+    const rows = this.rows<AssignmentRow>(SELECT_ASSIGNMENTS, JSON.stringify(ids));
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => rowJson(byId.get(id)!, origin));
   }
@@ -264,17 +265,19 @@ export class DevStore {
 
   /** Refs of those ids that exist, in id order. */
   assignmentRefs(ids: readonly number[]): AssignmentRef[] {
-    return this.prepare(
+    return this.rows<AssignmentRef>(
       `SELECT id, project_id AS project, assignee_id AS assignee FROM assignments
        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-    ).all(JSON.stringify(ids)) as AssignmentRef[];
+      JSON.stringify(ids),
+    );
   }
 
   /** Refs of those tag ids that exist, in id order. */
   tagRefs(ids: readonly number[]): TagRef[] {
-    return this.prepare(
+    return this.rows<TagRef>(
       'SELECT id, project_id AS project FROM tags WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
-    ).all(JSON.stringify(ids)) as TagRef[];
+      JSON.stringify(ids),
+    );
   }
 
   projectExists(id: number): boolean {
@@ -282,14 +285,15 @@ export class DevStore {
   }
 
   countTags(project: number): number {
-    return this.prepare('SELECT count(*) FROM tags WHERE project_id = ?').pluck().get(project) as number;
+    return this.column('SELECT count(*) FROM tags WHERE project_id = ?', project)[0] as number;
   }
 
   listTags(project: number, slice: Slice): ProjectTag[] {
-    return this.prepare(
+    return this.rows<ProjectTag>(
       `SELECT id, name, color, description, project_id AS project FROM tags
        WHERE project_id = @project ORDER BY id LIMIT @limit OFFSET @offset`,
-    ).all({ project, ...slice }) as ProjectTag[];
+      { project, ...slice },
+    );
   }
 
   /**
@@ -301,7 +305,7 @@ export class DevStore {
     // Tags and updated_at change: every kept listing may be stale.
     this.listings.clear();
     this.listedIds = 0;
-    return this.db.transaction(() => {
+    return inTransaction(this.db, () => {
       const params = { ids: JSON.stringify(operation.assignmentIds), tags: JSON.stringify(operation.tagIds) };
       if (operation.action === 'replace') {
         this.prepare('DELETE FROM assignment_tags WHERE assignment_id IN (SELECT value FROM json_each(@ids))').run(params);
@@ -327,14 +331,14 @@ export class DevStore {
          SELECT assignee_id, json_group_array(id ORDER BY id), @tags, @action, @now FROM assignments
          WHERE id IN (SELECT value FROM json_each(@ids)) AND assignee_id IS NOT NULL
          GROUP BY assignee_id ORDER BY assignee_id`,
-      ).run({ ...params, action: operation.action, now: operation.now }).changes;
-    })();
+      ).run({ ...params, action: operation.action, now: operation.now }).changes as number;
+    });
   }
 
   listNotifications(): DevNotification[] {
-    const rows = this.prepare(
+    const rows = this.rows<{ id: number; user_id: number; assignment_ids: string; tag_ids: string; action: WireSetTagsAction; created_at: string }>(
       'SELECT id, user_id, assignment_ids, tag_ids, action, created_at FROM notifications ORDER BY id',
-    ).all() as { id: number; user_id: number; assignment_ids: string; tag_ids: string; action: WireSetTagsAction; created_at: string }[];
+    );
     return rows.map((row) => ({
       id: row.id,
       user: row.user_id,
@@ -349,21 +353,42 @@ export class DevStore {
     this.db.close();
   }
 
-  private prepare(sql: string): Database.Statement {
+  private prepare(sql: string): StatementSync {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql);
+      statement = prepareStatement(this.db, sql);
       this.statements.set(sql, statement);
     }
     return statement;
   }
+
+  /** Every row of a query, typed as its SELECT list says. */
+  private rows<T>(sql: string, ...params: [Record<string, SQLInputValue>] | SQLInputValue[]): T[] {
+    return this.prepare(sql).all(...(params as SQLInputValue[])) as unknown as T[];
+  }
+
+  /** The first row of a query, if any. */
+  private row<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
+    return this.prepare(sql).get(...params) as unknown as T | undefined;
+  }
+
+  /** The first column of every row (ids, counts): rows as arrays, no object per row. */
+  private column(sql: string, params: Record<string, SQLInputValue> | SQLInputValue): unknown[] {
+    let statement = this.columnStatements.get(sql);
+    if (!statement) {
+      statement = prepareStatement(this.db, sql);
+      statement.setReturnArrays(true);
+      this.columnStatements.set(sql, statement);
+    }
+    return (statement.all(params as SQLInputValue) as unknown as unknown[][]).map((row) => row[0]);
+  }
 }
 
-function whereClause(query: AssignmentQuery): { where: string; params: Record<string, unknown> } {
+function whereClause(query: AssignmentQuery): { where: string; params: Record<string, SQLInputValue> } {
   const { filter } = query;
   const conditions: string[] = [];
-  const params: Record<string, unknown> = {};
-  const add = (condition: string, name: string, value: unknown) => {
+  const params: Record<string, SQLInputValue> = {};
+  const add = (condition: string, name: string, value: SQLInputValue) => {
     conditions.push(condition);
     params[name] = value;
   };

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/dev-backend/server.ts';
+import { userVersion } from '../../src/dev-backend/sqlite.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { REQUEST_ORIGIN } from '../../src/dev-backend/media.ts';
@@ -247,9 +249,8 @@ describe('persistence', () => {
   it('refuses a database of another schema version', async () => {
     const dbPath = join(dir, 'future.sqlite');
     DevStore.open(dbPath).close();
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(dbPath);
-    db.pragma('user_version = 99');
+    const db = new DatabaseSync(dbPath);
+    db.exec('PRAGMA user_version = 99');
     db.close();
     expect(() => DevStore.open(dbPath)).toThrow(/schema version 99/);
   });
@@ -277,12 +278,11 @@ describe('persistence', () => {
 
     const dbPath = join(dir, 'version1.sqlite');
     DevStore.open(dbPath, { assignments: 40, now: NOW }).close();
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(dbPath);
+    const db = new DatabaseSync(dbPath);
     const update = db.prepare('UPDATE assignments SET files = ? WHERE id = ?');
     for (const [id, files] of Object.entries(version1)) update.run(JSON.stringify(files), Number(id));
     db.prepare('INSERT INTO assignment_tags (assignment_id, tag_id) VALUES (?, ?)').run(1, 6);
-    db.pragma('user_version = 1');
+    db.exec('PRAGMA user_version = 1');
     db.close();
 
     const upgraded = DevStore.open(dbPath);
@@ -296,8 +296,8 @@ describe('persistence', () => {
     } finally {
       upgraded.close();
     }
-    const reopened = new Database(dbPath);
-    expect(reopened.pragma('user_version', { simple: true })).toBe(2);
+    const reopened = new DatabaseSync(dbPath);
+    expect(userVersion(reopened)).toBe(2);
     reopened.close();
   });
 });

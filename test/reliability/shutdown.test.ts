@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../helpers/stack.ts';
 import { waitFor } from './helpers.ts';
@@ -89,10 +89,10 @@ describe('graceful shutdown of the server process', () => {
 
     // Closed cleanly: the WAL was checkpointed into the file and removed, and the file is sound.
     expect(!existsSync(`${dbPath}-wal`) || statSync(`${dbPath}-wal`).size === 0).toBe(true);
-    const db = new Database(dbPath, { readonly: true });
+    const db = new DatabaseSync(dbPath, { readOnly: true });
     try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(db.prepare('SELECT count(*) AS n FROM assignments').get()).toEqual({ n: 200 });
+      expect({ ...db.prepare('PRAGMA integrity_check').get() }).toEqual({ integrity_check: 'ok' });
+      expect({ ...db.prepare('SELECT count(*) AS n FROM assignments').get() }).toEqual({ n: 200 });
     } finally {
       db.close();
     }
