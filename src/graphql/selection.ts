@@ -1,5 +1,5 @@
-import { collectSubFields, getArgumentValues } from '@graphql-tools/utils';
-import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import { collectSubFields } from '@graphql-tools/utils';
+import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 
 /** One sub-field the operation asks of the field being resolved, with its argument values. */
 export interface SelectedField {
@@ -17,7 +17,7 @@ export interface SelectedField {
 export function selectedSubfields(info: GraphQLResolveInfo): SelectedField[] {
   const type = getNamedType(info.returnType);
   if (!isObjectType(type)) return [];
-  // @graphql-tools/utils 12 takes graphql 17's variable shape and hands `coerced` to graphql 16.
+  // @graphql-tools/utils takes graphql 17's variable shape and hands `coerced` to graphql 16.
   const variables = { coerced: info.variableValues, sources: {} };
   const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, type, [...info.fieldNodes]);
   const definitions = type.getFields();

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import nodeFetch from 'node-fetch';
@@ -68,9 +67,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * sockets (calls beyond them queue in the pool). No WHATWG Request/Response/Headers
  * objects and no web streams per call; timeouts are undici's own timers (headers,
  * then body inactivity, like the SDK's read timeout) and the operation's signal
- * reaches undici through one relay per operation: no controller, timer or
- * AbortSignal listener of ours per call. Pools share sockets, never answers, so
- * sharing them across callers shares no data.
+ * goes to undici as it is (undici 8 takes only a real AbortSignal, and adds its
+ * listener through Node's `addAbortListener`): no controller or timer of ours per
+ * call. Pools share sockets, never answers, so sharing them across callers shares
+ * no data.
  */
 function undiciTransport(options: { connections: number; timeoutMs: number }): Transport {
   const pools = new Map<string, Pool>();
@@ -89,7 +89,7 @@ function undiciTransport(options: { connections: number; timeoutMs: number }): T
         path,
         headers,
         body: body ?? null,
-        signal: signal ? relayOf(signal) : null,
+        signal: signal ?? null,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -108,45 +108,13 @@ function undiciTransport(options: { connections: number; timeoutMs: number }): T
   };
 }
 
-/** An operation's abort, as the EventEmitter-shaped signal undici also accepts. */
-class AbortRelay extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-}
-
-const relays = new WeakMap<AbortSignal, AbortRelay>();
-
-/**
- * The operation signal's relay, listening to it once. undici adds and removes an
- * abort listener for every call; on an EventEmitter that costs a fraction of what
- * it costs on an AbortSignal (an EventTarget).
- */
-function relayOf(signal: AbortSignal): AbortRelay {
-  let relay = relays.get(signal);
-  if (!relay) {
-    const created = new AbortRelay();
-    // One listener per call in flight: dozens at once are no leak.
-    created.setMaxListeners(0);
-    const abort = () => {
-      created.aborted = true;
-      created.reason = signal.reason;
-      created.emit('abort');
-    };
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-    relays.set(signal, created);
-    relay = created;
-  }
-  return relay;
-}
-
 /** Abort reason of a call that ran out of time; one shared value, since each DOMException captures a stack. */
 const TIMED_OUT = new DOMException('upstream call timed out', 'TimeoutError');
 
 /**
  * Any Fetch-style function as a transport: one AbortController and one timer per
  * call, both released when the call ends (AbortSignal.timeout would keep its timer
- * alive for the full timeout, and AbortSignal.any is slow on Node 20).
+ * alive for the full timeout).
  */
 function fetchTransport(fetchFn: FetchFn): Transport {
   return {

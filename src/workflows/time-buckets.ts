@@ -39,10 +39,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
  * The zone's canonical IANA name (`asia/seoul` → `Asia/Seoul`, `US/Eastern` →
  * `America/New_York`), or null when the runtime's time-zone data does not know it.
  * Offsets such as `+09:00` are refused: they have no daylight-saving rules, and a
- * caller who means Seoul should say so.
+ * caller who means Seoul should say so. (Node 24's Intl accepts them as zones, as
+ * ECMA-402 now allows, so they are refused here by their sign.)
  */
 export function canonicalTimeZone(name: string): string | null {
-  if (name.length === 0 || name.length > 64) return null;
+  if (name.length === 0 || name.length > 64 || name.startsWith('+') || name.startsWith('-')) return null;
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
