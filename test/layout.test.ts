@@ -37,6 +37,16 @@ describe('layout: one room per layer', () => {
     expect(top.sort()).toEqual(['config.ts', 'context.ts', 'gateway.ts', 'server.ts']);
   });
 
+  it('keeps the process (startup, listening, shutdown) above everything: only the entry imports process/', () => {
+    const bad = files.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('process/') && file !== 'server.ts' && !file.startsWith('process/'))
+        .map((target) => `${file} -> ${target}`),
+    );
+    expect(bad).toEqual([]);
+    expect(importsOf('server.ts')).toEqual(['process/main.ts']);
+  });
+
   it('ties both sides of the REST contract to contract/, not to each other', () => {
     expect(outside('contract', [])).toEqual([]);
     expect(outside('dev-backend', ['contract/', 'config.ts'])).toEqual([]);

@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import type { DevBackend } from '../dev-backend/server.ts';
+import { demoTokens } from '../dev-backend/users.ts';
+import { createGateway } from '../gateway.ts';
+import { attachWebSockets } from '../live/websocket.ts';
+import { createSharedState } from '../shared-state/index.ts';
+import { createLogger } from '../observability/logger.ts';
+
+/** The process: read config, start the embedded backend if none is set, listen, stop cleanly. */
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.reliability.logLevel);
+
+  let backend: DevBackend | undefined;
+  let baseUrl = config.upstream.baseUrl;
+  if (baseUrl === undefined) {
+    const { devBackend } = config;
+    if (devBackend.dbPath !== ':memory:') mkdirSync(dirname(devBackend.dbPath), { recursive: true });
+    // Loaded only here: a gateway fronting a real backend never loads SQLite or the seed.
+    const { createDevBackend } = await import('../dev-backend/server.ts');
+    backend = await createDevBackend({
+      dbPath: devBackend.dbPath,
+      host: devBackend.host,
+      port: devBackend.port,
+      seed: { assignments: devBackend.seedAssignments },
+      latencyMs: devBackend.latencyMs,
+      failRate: devBackend.failRate,
+      maxPageSize: devBackend.maxPageSize,
+      recordRequests: false,
+    });
+    baseUrl = backend.url;
+    logger.info({ url: baseUrl, database: devBackend.dbPath }, 'embedded Synapse development backend started');
+    // stdout carries JSON log lines and never a token. The demo tokens are fixed public
+    // strings of the embedded backend, meant for the person who just ran `npm start`.
+    console.error(`\nEmbedded Synapse development backend: ${baseUrl} (database ${devBackend.dbPath})`);
+    console.error('Demo tokens (send as "Authorization: Token <token>"):');
+    for (const { token, role, description } of demoTokens) console.error(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
+  }
+
+  let draining = false;
+  const adminToken = backend ? demoTokens.find((t) => t.role === 'admin')?.token : undefined;
+  const shared = createSharedState(config.shared, logger);
+  const gateway = createGateway(
+    { ...config, upstream: { ...config.upstream, baseUrl } },
+    { logger, shared, isDraining: () => draining, processMetrics: true, ...(adminToken ? { demoToken: adminToken } : {}) },
+  );
+
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer(gateway);
+  const webSockets = attachWebSockets(server, gateway, { maxPayloadBytes: config.security.maxBodyBytes });
+  server.prependListener('request', (_request, response: ServerResponse) => {
+    if (draining) response.setHeader('Connection', 'close');
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(
+    { url: `http://${shownHost}:${port}/graphql`, port, upstream: baseUrl, replicaId: shared.replicaId, redis: shared.status() },
+    'GraphQL gateway listening',
+  );
+  console.error(`\nGraphQL gateway and GraphiQL: http://${shownHost}:${port}/graphql\n`);
+
+  const graceMs = config.reliability.shutdownGraceMs;
+  let stopping = false;
+  const stop = (reason: string, exitCode = 0) => {
+    if (stopping) {
+      logger.warn({ reason }, 'second stop signal: closing every connection now');
+      server.closeAllConnections();
+      return;
+    }
+    stopping = true;
+    draining = true;
+    logger.info({ reason, inFlight: inFlight.size, graceMs }, 'shutting down: no new connections, finishing in-flight requests');
+    // Answers still to come close their connection; idle keep-alive connections close now.
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    let forced = false;
+    const force = setTimeout(() => {
+      forced = true;
+      logger.warn({ inFlight: inFlight.size, graceMs }, 'shutdown grace over: cutting the remaining connections');
+      // Their requests' signals abort, and with them every upstream call still running.
+      server.closeAllConnections();
+    }, graceMs);
+    // Live streams end (SSE and WebSocket alike), leases are released for the other replicas.
+    const closingStreams = Promise.allSettled([webSockets.close(), gateway.dispose()]).then(() => shared.close());
+    server.close(async () => {
+      clearInterval(idleSweep);
+      clearTimeout(force);
+      await closingStreams;
+      try {
+        // Closes the SQLite database (checkpointing its WAL) after the last request.
+        await backend?.close();
+      } catch (error) {
+        logger.error({ err: error }, 'embedded backend did not close cleanly');
+        exitCode = 1;
+      }
+      logger.info({ forced }, 'stopped');
+      // Log lines are written in batches: exit once the last ones are out.
+      logger.flush(() => process.exit(forced ? 1 : exitCode));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    // One stray promise must not take down every request in flight: log it loudly, keep serving.
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: shutting down');
+    stop('uncaughtException', 1);
+  });
+}
+
