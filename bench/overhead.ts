@@ -7,6 +7,8 @@
  *     `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter);
  *   - the floor (bench/floor/server.ts, bundled the same way): bare graphql-yoga making
  *     the same REST calls;
+ *   - Apollo Server 5 with RESTDataSource (bench/apollo/server.ts, bundled the same way):
+ *     the same schema and REST calls on the stack a team would otherwise pick;
  *   - optionally more gateways with other settings (BENCH_VARIANTS, see below).
  * autocannon (in this process) drives each query on each server in turn, alternating
  * which goes first, for BENCH_ROUNDS rounds, then the equivalent REST reads straight
@@ -55,7 +57,7 @@ const TARGET_BACKEND_MS_PER_PAGE = 3;
 
 interface Server {
   name: string;
-  role: 'gateway' | 'floor';
+  role: 'gateway' | 'floor' | 'apollo';
   url: string;
   pid: number;
 }
@@ -154,14 +156,14 @@ function versions(): string {
       return `${name}@?`;
     }
   };
-  const names = ['graphql-yoga', 'graphql', '@whatwg-node/server', '@whatwg-node/fetch', '@whatwg-node/node-fetch', 'undici', 'node-fetch'];
+  const names = ['graphql-yoga', 'graphql', '@whatwg-node/server', '@whatwg-node/fetch', '@whatwg-node/node-fetch', 'undici', 'node-fetch', '@apollo/server', '@apollo/datasource-rest'];
   return `node ${process.version}; ${names.map(version).join(', ')}`;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-overhead-'));
   const children: ChildProcess[] = [];
-  const runs = (QUERIES.length * (2 + VARIANTS.length) + 3) * ROUNDS + QUERIES.length * (2 + VARIANTS.length);
+  const runs = (QUERIES.length * (3 + VARIANTS.length) + 3) * ROUNDS + QUERIES.length * (3 + VARIANTS.length);
   const budgetMs = (runs * (DURATION_S + 5) + 300) * 1000;
   const stopAll = () => {
     // Servers first: a backend gone before them would make them log errors.
@@ -210,25 +212,29 @@ async function main(): Promise<void> {
       const port = await listeningPort(child, `${log}.err`, 120_000);
       servers.push({ name: variant.name, role: 'gateway', url: `http://127.0.0.1:${port}/graphql`, pid: child.pid! });
     }
-    // Bundled like the gateway, so neither runs through the tsx loader.
-    buildSync({
-      entryPoints: [join(ROOT, 'bench/floor/server.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      target: 'node20',
-      outfile: join(ROOT, '.build/floor/server.mjs'),
-      logLevel: 'warning',
-    });
-    const floor = spawn(process.execPath, [...PROFILE_FLAGS, '.build/floor/server.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, FLOOR_BACKEND_URL: backend.url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(floor);
-    const floorUrl = await listeningUrl(floor, 60_000, 'floor');
-    servers.push({ name: 'floor', role: 'floor', url: floorUrl, pid: floor.pid! });
+    // The floor and Apollo, bundled like the gateway so none runs through the tsx loader, on the same Node.
+    for (const other of [
+      { name: 'floor', role: 'floor', env: { FLOOR_BACKEND_URL: backend.url } },
+      { name: 'apollo', role: 'apollo', env: { APOLLO_BACKEND_URL: backend.url } },
+    ] as const) {
+      buildSync({
+        entryPoints: [join(ROOT, `bench/${other.name}/server.ts`)],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        target: 'node24',
+        outfile: join(ROOT, `.build/${other.name}/server.mjs`),
+        logLevel: 'warning',
+      });
+      const child = spawn(process.execPath, [...PROFILE_FLAGS, `.build/${other.name}/server.mjs`], {
+        cwd: ROOT,
+        env: { ...process.env, ...other.env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      servers.push({ name: other.name, role: other.role, url: await listeningUrl(child, 60_000, other.name), pid: child.pid! });
+    }
 
     const windowStart = new Date(Date.now() - 30 * 86_400_000).toISOString();
     const listed = (await (await fetch(`${backend.url}sdk/assignments/?project=1&created_after=${windowStart}&page_size=100`, {
@@ -392,20 +398,21 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
   console.log(`\nMeans over ${ROUNDS} rounds (ratios of means):\n`);
   const gateways = servers.filter((server) => server.role === 'gateway').map((server) => server.name);
   console.log(
-    '| query | server | req/s | ÷ floor req/s | REST req/s | ÷ REST | CPU µs/op | ÷ floor | CPU µs/upstream call | ÷ floor | upstream calls/op | errors |',
+    '| query | server | req/s | ÷ floor req/s | ÷ Apollo req/s | REST req/s | ÷ REST | CPU µs/op | ÷ floor | ÷ Apollo | CPU µs/upstream call | ÷ floor | upstream calls/op | errors |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const query of QUERIES) {
     const floor = { rps: mean(query.name, 'floor', 'reqPerSec'), cpu: mean(query.name, 'floor', 'cpuPerOpUs'), call: mean(query.name, 'floor', 'cpuPerCallUs') };
+    const apollo = { rps: mean(query.name, 'apollo', 'reqPerSec'), cpu: mean(query.name, 'apollo', 'cpuPerOpUs') };
     const restRps = restLabel(query.name) ? mean(query.name, 'REST', 'reqPerSec') : NaN;
-    for (const name of [...gateways, 'floor']) {
+    for (const name of [...gateways, 'floor', 'apollo']) {
       const rps = mean(query.name, name, 'reqPerSec');
       const cpu = mean(query.name, name, 'cpuPerOpUs');
       const call = mean(query.name, name, 'cpuPerCallUs');
       const errors = rows.filter((row) => row.query === query.name && row.server === name).reduce((n, row) => n + row.errors, 0);
       console.log(
-        `| ${query.label} | ${name} | ${fmt(rps)} | ${fmt(rps / floor.rps, 2)}x | ${fmt(restRps)} | ${fmt(rps / restRps, 3)}x | ${fmt(cpu)} | ` +
-          `${fmt(cpu / floor.cpu, 2)}x | ${fmt(call)} | ${fmt(call / floor.call, 2)}x | ${fmt(mean(query.name, name, 'callsPerOp'), 2)} | ${errors} |`,
+        `| ${query.label} | ${name} | ${fmt(rps)} | ${fmt(rps / floor.rps, 2)}x | ${fmt(rps / apollo.rps, 2)}x | ${fmt(restRps)} | ${fmt(rps / restRps, 3)}x | ${fmt(cpu)} | ` +
+          `${fmt(cpu / floor.cpu, 2)}x | ${fmt(cpu / apollo.cpu, 2)}x | ${fmt(call)} | ${fmt(call / floor.call, 2)}x | ${fmt(mean(query.name, name, 'callsPerOp'), 2)} | ${errors} |`,
       );
     }
   }
@@ -425,9 +432,11 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
     const throughputMet = ratio >= TARGET_THROUGHPUT_RATIO;
     const callMet = callRatio <= TARGET_CPU_PER_CALL_RATIO;
     missed ||= !throughputMet || !callMet;
+    const apolloRatio = mean(query.name, 'gateway', 'reqPerSec') / mean(query.name, 'apollo', 'reqPerSec');
     console.log(
       `  ${query.label}: req/s ${ratio.toFixed(2)}x the floor (target >= ${TARGET_THROUGHPUT_RATIO.toFixed(1)}x) ${throughputMet ? 'met' : 'MISSED'}; ` +
-        `CPU per upstream call ${callRatio.toFixed(2)}x the floor's (target <= ${TARGET_CPU_PER_CALL_RATIO}x) ${callMet ? 'met' : 'MISSED'}`,
+        `CPU per upstream call ${callRatio.toFixed(2)}x the floor's (target <= ${TARGET_CPU_PER_CALL_RATIO}x) ${callMet ? 'met' : 'MISSED'}; ` +
+        `req/s ${apolloRatio.toFixed(2)}x Apollo Server's (ambition > 1.0x) ${apolloRatio > 1 ? 'beaten' : 'not beaten'}`,
     );
   }
   const pageMs = mean('list100', 'REST', 'cpuPerOpUs') / 1000;
