@@ -12,10 +12,69 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const rate = z.coerce.number().min(0).max(1);
 
 /**
+ * The concerns the configuration reference (docs/configuration.md) groups variables by,
+ * in the order a reader deploying the gateway meets them.
+ */
+export const ENV_GROUPS = [
+  { name: 'Server', about: 'Where the gateway listens, which mode it runs in, and how it stops.' },
+  { name: 'Upstream (Synapse)', about: 'The Synapse backend the gateway calls, and how it pages and pools those calls.' },
+  {
+    name: 'Browser access and exposure',
+    about: 'What browsers may call, and what the gateway reveals about its schema and limits.',
+  },
+  {
+    name: 'Request limits',
+    about: 'Refusals before an operation runs (document shape, body, batching) and the per-caller rate limit.',
+  },
+  {
+    name: 'Timeouts and retries',
+    about: 'Deadlines of operations and upstream calls, and when a failed upstream read is tried again.',
+  },
+  {
+    name: 'Circuit breaker',
+    about: 'Stops calling a failing Synapse for a while, so that callers get an answer at once and Synapse gets room to recover.',
+  },
+  {
+    name: 'Shared state (Redis)',
+    about: 'What lets several replicas act as one: set the same Redis on every replica.',
+  },
+  { name: 'Live updates', about: 'Subscriptions (`assignmentUpdated` over SSE or WebSocket).' },
+  { name: 'Response cache', about: 'Query results reused for the same caller.' },
+  { name: 'Analytics', about: 'How `assignmentAnalytics` computes its percentiles.' },
+  { name: 'Observability', about: 'Logs and metrics.' },
+  {
+    name: 'Embedded development backend',
+    about: 'The Synapse stand-in started when `SYNAPSE_BACKEND_URL` is unset, or alone by `npm run dev-backend`.',
+  },
+  { name: 'Removed', about: 'Variables that no longer change anything: setting one stops the process with this message.' },
+] as const;
+
+/** One of ENV_GROUPS' names. */
+export type EnvGroup = (typeof ENV_GROUPS)[number]['name'];
+
+/** What the configuration reference says about one variable, kept beside its schema so both change together. */
+export interface EnvDoc {
+  group: EnvGroup;
+  /**
+   * What the variable changes. Never its own default, which the reference takes from the schema;
+   * another variable's only as `NAME (default X)`, which a test checks against the schema.
+   */
+  description: string;
+  /** What leaving it unset means, where neither the schema nor loadConfig's fallback can say it as a value. */
+  unset?: string;
+  /** The accepted form, where code (a transform) rather than the schema's type checks it. */
+  values?: string;
+}
+
+/** The documentation of every EnvSchema field; the reference generator and its tests read it. */
+export const envDocs = z.registry<EnvDoc>();
+
+/**
  * A variable that was removed and now changes nothing: setting it stops the process
  * rather than being ignored, since whoever set it meant a behaviour that is gone.
  */
-const removed = (message: string) => z.undefined({ error: message }).optional();
+const removed = (message: string) =>
+  z.undefined({ error: message }).optional().register(envDocs, { group: 'Removed', description: message });
 
 /** A comma list of browser origins, each exactly as a browser sends it (`https://app.example.com`). */
 const origins = z.string().transform((value, ctx) => {
@@ -31,72 +90,289 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: int(0, 65535).default(4000),
-  SYNAPSE_BACKEND_URL: z.url({ protocol: /^https?$/ }).optional(),
-  FILE_URL_PREFIX: z.string().optional(),
-  SYNAPSE_PAGE_SIZE: int(1, 1000).default(100),
-  SYNAPSE_STREAM_PAGE_SIZE: int(1, 1000).default(1000),
-  SYNAPSE_CONCURRENCY: int(1, 64).default(8),
-  SYNAPSE_TIMEOUT_MS: int(1, 600_000).default(15_000),
-  SYNAPSE_RETRIES: int(0, 10).default(3),
-  SYNAPSE_IDS_FILTER: boolish.optional(),
-  SYNAPSE_HTTP_CLIENT: z.enum(['undici', 'node-fetch']).default('undici'),
-  SYNAPSE_CONNECTIONS: int(1, 4096).default(64),
-  DEV_BACKEND_HOST: z.string().min(1).default('127.0.0.1'),
-  DEV_BACKEND_PORT: int(0, 65535).default(4010),
-  DEV_BACKEND_DB: z.string().min(1).default('.data/dev-backend.sqlite'),
-  DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000),
-  DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0),
-  DEV_BACKEND_FAIL_RATE: rate.default(0),
-  DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000),
-  ANALYTICS_EXACT_LIMIT: int(0, 10_000_000).default(100_000),
+/** Every variable the gateway and the embedded backend read, with its documentation (see envDocs). */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').register(envDocs, {
+    group: 'Server',
+    description:
+      '`production` turns GraphiQL, introspection, limit details and localhost CORS off unless each is set explicitly; `test` silences the logs unless `LOG_LEVEL` is set.',
+  }),
+  HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
+    group: 'Server',
+    description: 'Address the gateway listens on (`0.0.0.0`: every interface).',
+  }),
+  PORT: int(0, 65535).default(4000).register(envDocs, {
+    group: 'Server',
+    description: 'Port the gateway listens on; `0` picks a free one and prints it.',
+  }),
+  SYNAPSE_BACKEND_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .register(envDocs, {
+      group: 'Upstream (Synapse)',
+      description: 'Base URL of the Synapse API the gateway calls (a missing trailing `/` is added).',
+      unset: 'unset: the gateway starts the embedded development backend and calls it',
+    }),
+  FILE_URL_PREFIX: z.string().optional().register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "Prefix put before relative file URLs in answers, one `/` between them; absolute URLs stay as they are (the SDK's `url_conversion`, done server-side).",
+    unset: "the backend's origin",
+    values: 'a URL or URL prefix such as `https://cdn.example.com/media/`',
+  }),
+  SYNAPSE_PAGE_SIZE: int(1, 1000).default(100).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "Largest `page_size` of a connection page read, and the chunk size of ids-filter reads; keep it at or under the backend's `max_page_size`.",
+  }),
+  SYNAPSE_STREAM_PAGE_SIZE: int(1, 1000).default(1000).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      '`page_size` asked by reads of whole listings (analytics, queue, tiers, automation, tag lists). When the backend honours less (DRF caps `page_size` silently), the read goes on at the size it got and still reads every row.',
+  }),
+  SYNAPSE_CONCURRENCY: int(1, 64).default(8).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description: 'Most upstream calls in flight at once for one GraphQL operation.',
+  }),
+  SYNAPSE_TIMEOUT_MS: int(1, 600_000).default(15_000).register(envDocs, {
+    group: 'Timeouts and retries',
+    description:
+      "Timeout of one upstream call: the longest wait for its answer's headers, then for each part of its body (the SDK's read timeout). Connecting may take min(5 s, this).",
+  }),
+  SYNAPSE_RETRIES: int(0, 10).default(3).register(envDocs, {
+    group: 'Timeouts and retries',
+    description:
+      'Retries of an idempotent GET after a 429, 502, 503 or 504 answer or a connection error (reset, refused, broken pipe); each also needs the retry budget below. Writes are never retried.',
+  }),
+  SYNAPSE_IDS_FILTER: boolish.optional().register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      'Whether the backend understands `sdk/assignments/?ids=1,2,3`; without it, lookups by id read one assignment per call and workflows filter whole listings.',
+  }),
+  SYNAPSE_HTTP_CLIENT: z.enum(['undici', 'node-fetch']).default('undici').register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description: "HTTP library of upstream calls: `undici` (its `Pool.request`) or `node-fetch` (the README's Dependencies say why undici).",
+  }),
+  SYNAPSE_CONNECTIONS: int(1, 4096).default(64).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description: 'Keep-alive connections to the backend for the whole process; calls beyond them wait in the pool.',
+  }),
+  DEV_BACKEND_HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'Address the embedded backend listens on.',
+  }),
+  DEV_BACKEND_PORT: int(0, 65535).default(4010).register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'Port the embedded backend listens on.',
+  }),
+  DEV_BACKEND_DB: z.string().min(1).default('.data/dev-backend.sqlite').register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'SQLite file of the embedded backend (its folder is created); `:memory:` keeps the database in memory.',
+  }),
+  DEV_BACKEND_SEED_ASSIGNMENTS: int(0, 5_000_000).default(2000).register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'Assignments seeded into a new database; an existing file is reused as it is (delete it to seed again).',
+  }),
+  DEV_BACKEND_LATENCY_MS: int(0, 600_000).default(0).register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'Latency added to every embedded-backend response (benchmarks).',
+  }),
+  DEV_BACKEND_FAIL_RATE: rate.default(0).register(envDocs, {
+    group: 'Embedded development backend',
+    description: 'Fraction of embedded-backend requests answered 503 (fault tests).',
+  }),
+  DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000).register(envDocs, {
+    group: 'Embedded development backend',
+    description:
+      "The embedded backend's `max_page_size`: a larger `page_size` is capped silently, and one that is not a positive integer gives 100 (or this cap when lower), as DRF does (never 400).",
+  }),
+  ANALYTICS_EXACT_LIMIT: int(0, 10_000_000).default(100_000).register(envDocs, {
+    group: 'Analytics',
+    description:
+      'Completion times a report keeps for exact percentiles; past it, a DDSketch within 1 %. `0`: always the sketch.',
+  }),
   // --- abuse limits and exposure (security) ---
-  GRAPHIQL_ENABLED: boolish.optional(),
-  INTROSPECTION_ENABLED: boolish.optional(),
-  EXPOSE_LIMITS: boolish.optional(),
-  CORS_ORIGINS: origins.optional(),
-  CORS_ALLOW_LOCALHOST: boolish.optional(),
-  CSRF_PREVENTION: boolish.default(false),
-  MAX_DEPTH: int(1, 100).default(8),
-  MAX_ALIASES: int(0, 1000).default(15),
-  MAX_DIRECTIVES: int(0, 1000).default(50),
-  MAX_TOKENS: int(100, 1_000_000).default(2000),
-  MAX_COST: int(1, 100_000_000).default(50_000),
-  MAX_QUERY_CHARS: int(100, 10_000_000).default(15_000),
-  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1_048_576),
-  MAX_BATCH: int(0, 100).default(0),
-  RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60),
+  GRAPHIQL_ENABLED: boolish.optional().register(envDocs, {
+    group: 'Browser access and exposure',
+    description: 'Serve GraphiQL on `GET /graphql` to requests with `Accept: text/html`.',
+  }),
+  INTROSPECTION_ENABLED: boolish.optional().register(envDocs, {
+    group: 'Browser access and exposure',
+    description: 'Answer `__schema` and `__type`; off also hides the "Did you mean…" suggestions of validation errors.',
+  }),
+  EXPOSE_LIMITS: boolish.optional().register(envDocs, {
+    group: 'Browser access and exposure',
+    description:
+      "Show the figures (limit and count) of a document refused for its depth, aliases, directives, tokens or characters; off: the code and the limit's name only. Cost figures are always shown.",
+  }),
+  CORS_ORIGINS: origins.optional().register(envDocs, {
+    group: 'Browser access and exposure',
+    description:
+      'Origins whose browser pages may call the gateway, each exactly as a browser sends it; no credentials. Other origins get no CORS headers, and their preflights a 403 `CORS_ORIGIN_NOT_ALLOWED`.',
+    unset: 'none (localhost ones aside, see `CORS_ALLOW_LOCALHOST`)',
+    values: 'comma-separated origins such as `https://app.example.com`',
+  }),
+  CORS_ALLOW_LOCALHOST: boolish.optional().register(envDocs, {
+    group: 'Browser access and exposure',
+    description:
+      'Also allow any `http://localhost:<port>` and `http://127.0.0.1:<port>` origin, so that a frontend dev server (Vite on 5173, CRA on 3000) works with no configuration.',
+  }),
+  CSRF_PREVENTION: boolish.default(false).register(envDocs, {
+    group: 'Browser access and exposure',
+    description:
+      'GETs and form-type POSTs need the `x-graphql-yoga-csrf` header, else 403 `CSRF_HEADER_REQUIRED`. Turn it on only when a proxy in front adds credentials from cookies: the gateway itself authenticates by a header, which a browser never adds on its own.',
+  }),
+  MAX_DEPTH: int(1, 100).default(8).register(envDocs, {
+    group: 'Request limits',
+    description: 'Deepest field nesting of a document, fragments flattened.',
+  }),
+  MAX_ALIASES: int(0, 1000).default(15).register(envDocs, {
+    group: 'Request limits',
+    description: 'Aliases per operation (`__typename` not counted).',
+  }),
+  MAX_DIRECTIVES: int(0, 1000).default(50).register(envDocs, {
+    group: 'Request limits',
+    description: 'Directives per operation.',
+  }),
+  MAX_TOKENS: int(100, 1_000_000).default(2000).register(envDocs, {
+    group: 'Request limits',
+    description: "Lexer tokens of a document (GraphiQL's introspection query has about 184).",
+  }),
+  MAX_COST: int(1, 100_000_000).default(50_000).register(envDocs, {
+    group: 'Request limits',
+    description:
+      'Estimated cost of an operation, page sizes and id lists given by variables counted at their cap: a full 100-row page costs about 17,450, a 100 × 100 fan-out 79,250.',
+  }),
+  MAX_QUERY_CHARS: int(100, 10_000_000).default(15_000).register(envDocs, {
+    group: 'Request limits',
+    description: 'Characters of the document (variables not counted: `MAX_BODY_BYTES` covers them).',
+  }),
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1_048_576).register(envDocs, {
+    group: 'Request limits',
+    description: 'Largest request body; a larger one gets 413, chunked bodies without Content-Length too.',
+  }),
+  MAX_BATCH: int(0, 100).default(0).register(envDocs, {
+    group: 'Request limits',
+    description: 'Operations per batched (array) request; `0` turns batching off (an array body gets 400 `BATCHING_NOT_SUPPORTED`).',
+  }),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60).register(envDocs, {
+    group: 'Request limits',
+    description:
+      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
+  }),
   // --- deadlines, breaker, logs, shutdown (reliability) ---
-  OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100),
-  SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000),
-  SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000),
-  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2),
-  SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: int(0, 1_000).default(10),
+  OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000).register(envDocs, {
+    group: 'Timeouts and retries',
+    description: 'Deadline of one GraphQL operation; each upstream call gets min(`SYNAPSE_TIMEOUT_MS`, the time left).',
+  }),
+  SYNAPSE_RETRY_BASE_MS: int(1, 60_000).default(100).register(envDocs, {
+    group: 'Timeouts and retries',
+    description:
+      "Backoff base: retry k waits a uniformly random time in [0, min(`SYNAPSE_RETRY_MAX_MS`, base × 2^k)), never less than the answer's `Retry-After`; a retry that would start after the operation's deadline is not made.",
+  }),
+  SYNAPSE_RETRY_MAX_MS: int(1, 600_000).default(2_000).register(envDocs, {
+    group: 'Timeouts and retries',
+    description: 'Cap of one backoff delay; a value under `SYNAPSE_RETRY_BASE_MS` counts as that base.',
+  }),
+  SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000).register(envDocs, {
+    group: 'Timeouts and retries',
+    description:
+      "How long a first attempt counts towards the retry budget's ratio (the README's \"Retries and the retry budget\" explains the budget).",
+  }),
+  SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2).register(envDocs, {
+    group: 'Timeouts and retries',
+    description:
+      'Retries allowed per first attempt within `SYNAPSE_RETRY_BUDGET_TTL_MS`, in one budget shared by all callers, on top of the floor `SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND`.',
+  }),
+  SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND: int(0, 1_000).default(10).register(envDocs, {
+    group: 'Timeouts and retries',
+    description: 'Retries always allowed in any sliding second, whatever the traffic; spent before the ratio.',
+  }),
   SYNAPSE_RETRY_BUDGET_RESERVE: removed(
     'removed: the retry budget no longer has a reserve. Unset it; SYNAPSE_RETRY_BUDGET_MIN_PER_SECOND (default 10) is the retries always allowed per second, SYNAPSE_RETRY_BUDGET_TTL_MS the window of the ratio',
   ),
-  BREAKER_ENABLED: boolish.default(true),
-  BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50),
-  BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10),
-  BREAKER_WINDOW_MS: int(100, 3_600_000).default(10_000),
-  BREAKER_RESET_MS: int(10, 3_600_000).default(10_000),
-  BREAKER_HALF_OPEN_PROBES: int(1, 1000).default(1),
-  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  METRICS_ENABLED: boolish.default(true),
+  BREAKER_ENABLED: boolish.default(true).register(envDocs, {
+    group: 'Circuit breaker',
+    description: 'Circuit breaker on the calls to Synapse; while it is open, `/ready` answers 503.',
+  }),
+  BREAKER_FAILURE_THRESHOLD_PERCENT: int(1, 100).default(50).register(envDocs, {
+    group: 'Circuit breaker',
+    description: 'Opens when failures (no answer, or a 5xx; a 4xx never counts) reach this percentage of the calls in the window…',
+  }),
+  BREAKER_MIN_REQUESTS: int(1, 1_000_000).default(10).register(envDocs, {
+    group: 'Circuit breaker',
+    description: '…and the window holds at least this many calls.',
+  }),
+  BREAKER_WINDOW_MS: int(100, 3_600_000).default(10_000).register(envDocs, {
+    group: 'Circuit breaker',
+    description: 'Length of the rolling window (counted in 10 buckets).',
+  }),
+  BREAKER_RESET_MS: int(10, 3_600_000).default(10_000).register(envDocs, {
+    group: 'Circuit breaker',
+    description: 'How long the breaker stays open before it lets probes through (half-open).',
+  }),
+  BREAKER_HALF_OPEN_PROBES: int(1, 1000).default(1).register(envDocs, {
+    group: 'Circuit breaker',
+    description: 'Calls allowed at once while half-open; one success closes the breaker, one failure opens it again.',
+  }),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).register(envDocs, {
+    group: 'Server',
+    description: 'After SIGTERM or SIGINT, how long in-flight requests may take to finish before the remaining connections are cut.',
+  }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().register(envDocs, {
+    group: 'Observability',
+    description: 'pino level of the logs: one JSON line per GraphQL request on stdout, tokens redacted.',
+  }),
+  METRICS_ENABLED: boolish.default(true).register(envDocs, {
+    group: 'Observability',
+    description: 'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: expose it to your scraper only.',
+  }),
   // --- shared state across replicas (Redis), live updates, response cache ---
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, ":", "_" and "-" only').default('synapse-gateway:'),
-  SUBSCRIPTION_POLL_MS: int(50, 3_600_000).default(5_000),
-  SUBSCRIPTION_LEASE_MS: int(100, 3_600_000).optional(),
-  MAX_SUBSCRIPTIONS_PER_TOKEN: int(0, 100_000).default(20),
-  MAX_SUBSCRIPTIONS: int(0, 1_000_000).default(10_000),
-  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000),
-  RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .register(envDocs, {
+      group: 'Shared state (Redis)',
+      description:
+        'Redis shared by every replica (one node or Sentinel; Redis Cluster is not supported): response cache, rate limits, live-update leases and messages.',
+      unset: 'unset: cache, limits and live updates live in this process',
+    }),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, ":", "_" and "-" only')
+    .default('synapse-gateway:')
+    .register(envDocs, {
+      group: 'Shared state (Redis)',
+      description: 'Prefix of every Redis key and channel, so that several gateways can share one Redis.',
+    }),
+  SUBSCRIPTION_POLL_MS: int(50, 3_600_000).default(5_000).register(envDocs, {
+    group: 'Live updates',
+    description:
+      'How often changes made outside the gateway are looked for: one poll per (caller, filter) group across all replicas. Writes through the gateway reach subscribers at once.',
+  }),
+  SUBSCRIPTION_LEASE_MS: int(100, 3_600_000).optional().register(envDocs, {
+    group: 'Live updates',
+    description:
+      "How long a replica's claim to poll for a group lasts unless renewed; when the polling replica dies, another takes over within it.",
+    unset: '3 × `SUBSCRIPTION_POLL_MS`',
+  }),
+  MAX_SUBSCRIPTIONS_PER_TOKEN: int(0, 100_000).default(20).register(envDocs, {
+    group: 'Live updates',
+    description: 'Live subscriptions one token may hold at once on one replica (`RATE_LIMITED` beyond); `0` turns subscriptions off.',
+  }),
+  MAX_SUBSCRIPTIONS: int(0, 1_000_000).default(10_000).register(envDocs, {
+    group: 'Live updates',
+    description: 'Live subscriptions one replica holds at once (`RATE_LIMITED` beyond).',
+  }),
+  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000).register(envDocs, {
+    group: 'Response cache',
+    description:
+      'How long a query result is reused for the same caller; `0` turns the cache off. A write through the gateway drops what it touched at once; changes made elsewhere show when the entry expires.',
+  }),
+  RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000).register(envDocs, {
+    group: 'Response cache',
+    description: "Results the in-process cache keeps (least recently used go first); with Redis, Redis's own memory policy applies instead.",
+  }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
