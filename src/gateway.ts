@@ -6,10 +6,11 @@ import { callerKey, createClient, createContext, type ContextDeps, type ContextE
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
-import { newRequestState, useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
+import { useRequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
 import type { Logger } from './observability/logger.ts';
+import { newRequestState, type RequestState } from './observability/request-state.ts';
 import { LiveUpdates } from './live/live-updates.ts';
 import { createReliability, type CircuitBreaker } from './reliability/index.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';

@@ -104,6 +104,10 @@ describe('layout: one room per layer', () => {
     expect(reaching('workflows', ['graphql/', '__generated__/'])).toEqual([]);
   });
 
+  it('keeps observability below the GraphQL layer: nothing from graphql/, gateway.ts or live/', () => {
+    expect(reaching('observability', ['graphql/', 'gateway.ts', 'live/'])).toEqual([]);
+  });
+
   it('has no import cycle in src/, within a folder or across folders', () => {
     const graph = new Map(files.map((file) => [file, importsOf(file)]));
     expect(importCycles(graph)).toEqual([]);
