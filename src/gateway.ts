@@ -128,7 +128,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     context: (initial) => {
       let state = states.get(initial.request);
       if (!state) {
-        // A WebSocket operation (see live/websocket.ts): it never went through onRequest.
+        // A WebSocket operation (see process/websocket.ts): it never went through onRequest.
         state = newRequestState(initial.request);
         states.set(initial.request, state);
       }

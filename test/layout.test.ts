@@ -108,6 +108,10 @@ describe('layout: one room per layer', () => {
     expect(reaching('observability', ['graphql/', 'gateway.ts', 'live/'])).toEqual([]);
   });
 
+  it('keeps live updates below the GraphQL layer: nothing from graphql/ or gateway.ts', () => {
+    expect(reaching('live', ['graphql/', 'gateway.ts'])).toEqual([]);
+  });
+
   it('has no import cycle in src/, within a folder or across folders', () => {
     const graph = new Map(files.map((file) => [file, importsOf(file)]));
     expect(importCycles(graph)).toEqual([]);
