@@ -6,10 +6,11 @@ import { callerKey, createClient, createContext, type ContextDeps, type ContextE
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
-import { newRequestState, useRequestState, type RequestState } from './graphql/plugins/request-state.ts';
+import { useRequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
 import type { Logger } from './observability/logger.ts';
+import { newRequestState, type RequestState } from './observability/request-state.ts';
 import { LiveUpdates } from './live/live-updates.ts';
 import { createReliability, type CircuitBreaker } from './reliability/index.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
@@ -127,7 +128,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     context: (initial) => {
       let state = states.get(initial.request);
       if (!state) {
-        // A WebSocket operation (see live/websocket.ts): it never went through onRequest.
+        // A WebSocket operation (see process/websocket.ts): it never went through onRequest.
         state = newRequestState(initial.request);
         states.set(initial.request, state);
       }

@@ -1,20 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WireAssignment, WireFile } from '../contract/index.ts';
+import type { WireFile } from '../contract/index.ts';
+import { parseMediaPath, REQUEST_ORIGIN, type MediaKind } from './media-urls.ts';
 import { encodePng, type Raster } from './png.ts';
 import { mulberry32, type Random } from './prng.ts';
 import type { DevStore } from './store.ts';
-
-/**
- * Stored file URLs that start with this origin are answered as absolute URLs on the
- * origin the client reached (`http://<Host header>`), as DRF's `build_absolute_uri`
- * does. The database cannot hold the real origin: its port changes between runs.
- * `.invalid` never resolves, so a URL that escaped unrendered fails loudly.
- */
-export const REQUEST_ORIGIN = 'http://synapse.invalid';
-
-/** What the seed's files are: a photo, its thumbnail, a scanned report page. */
-export type MediaKind = 'img' | 'thumb' | 'report';
 
 const SIZES: Readonly<Record<MediaKind, readonly [width: number, height: number]>> = {
   img: [480, 360],
@@ -22,26 +12,8 @@ const SIZES: Readonly<Record<MediaKind, readonly [width: number, height: number]
   report: [360, 480],
 };
 
-/** `/media/p<project>/<kind>_<assignment id>.png`, the only media paths the seed writes. */
-const MEDIA_PATH = /^\/media\/p(\d{1,9})\/(img|thumb|report)_(\d{5,9})\.png$/;
-
 /** Bumped when the drawing changes, so ETags (and caches) follow. */
 const DRAWING_VERSION = 1;
-
-/** A seeded file's path, e.g. `/media/p2/thumb_00042.png`. */
-export function mediaPath(project: number, kind: MediaKind, assignmentId: number): string {
-  return `/media/p${project}/${kind}_${String(assignmentId).padStart(5, '0')}.png`;
-}
-
-/** The assignment as clients see it: stored `REQUEST_ORIGIN` URLs moved onto `origin`. */
-export function withRequestOrigin(assignment: WireAssignment, origin: string): WireAssignment {
-  const render = (url: string) => (url.startsWith(`${REQUEST_ORIGIN}/`) ? origin + url.slice(REQUEST_ORIGIN.length) : url);
-  const files: Record<string, WireFile> = {};
-  for (const [key, file] of Object.entries(assignment.files)) {
-    files[key] = typeof file === 'string' ? render(file) : { ...file, url: render(file.url) };
-  }
-  return { ...assignment, files };
-}
 
 /** The path of a stored file URL when it is one this backend serves. */
 function servedPath(file: WireFile): string | undefined {
@@ -64,11 +36,12 @@ export function serveMedia(store: DevStore, request: IncomingMessage, response: 
     sendText(response, 405, `Method "${method}" not allowed.`, { Allow: 'GET, HEAD' });
     return true;
   }
-  const match = MEDIA_PATH.exec(pathname);
-  const assignment = match ? store.getAssignment(Number(match[3])) : undefined;
+  const media = parseMediaPath(pathname);
+  const assignment = media ? store.getAssignment(media.assignmentId) : undefined;
   const referenced =
+    media !== undefined &&
     assignment !== undefined &&
-    assignment.project === Number(match![1]) &&
+    assignment.project === media.project &&
     Object.values(assignment.files).some((file) => servedPath(file) === pathname);
   if (!referenced) {
     sendText(response, 404, 'Not found.');
@@ -89,7 +62,7 @@ export function serveMedia(store: DevStore, request: IncomingMessage, response: 
     response.end();
     return true;
   }
-  const png = encodePng(drawMedia(match![2] as MediaKind, Number(match![1]), Number(match![3])));
+  const png = encodePng(drawMedia(media.kind, media.project, media.assignmentId));
   response.writeHead(200, { ...headers, 'Content-Length': png.length });
   response.end(method === 'HEAD' ? undefined : png);
   return true;
@@ -111,7 +84,7 @@ function sendText(response: ServerResponse, status: number, detail: string, head
  * (it is seeded by project and id, not by kind), each labelled with the assignment id
  * so a reviewer can tell them apart.
  */
-export function drawMedia(kind: MediaKind, project: number, assignmentId: number): Raster {
+function drawMedia(kind: MediaKind, project: number, assignmentId: number): Raster {
   const [width, height] = SIZES[kind];
   const canvas = new Canvas(width, height);
   const random = mulberry32(0x3ed1a ^ Math.imul(project, 0x9e3779b1) ^ Math.imul(assignmentId, 0x85ebca6b));

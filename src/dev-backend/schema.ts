@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { REQUEST_ORIGIN } from './media.ts';
+import { REQUEST_ORIGIN } from './media-urls.ts';
 import { inTransaction } from './sqlite.ts';
 
 /** Stored in `PRAGMA user_version`; 0 means a new, unseeded database. */

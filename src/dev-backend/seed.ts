@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { WireFile, WireStatus } from '../contract/index.ts';
-import { mediaPath, REQUEST_ORIGIN } from './media.ts';
+import { mediaPath, REQUEST_ORIGIN } from './media-urls.ts';
 import { mulberry32, type Random } from './prng.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
 import { formatMicros } from './timestamps.ts';

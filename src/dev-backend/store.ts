@@ -7,7 +7,7 @@ import type {
   WireStatus,
   WireTag,
 } from '../contract/index.ts';
-import { REQUEST_ORIGIN } from './media.ts';
+import { REQUEST_ORIGIN } from './media-urls.ts';
 import { inTransaction, prepareStatement, userVersion } from './sqlite.ts';
 import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
@@ -425,7 +425,7 @@ function orderBy(ordering: readonly WireOrdering[]): string {
  * json_group_array, so they are copied, not parsed and serialized again.
  */
 function rowJson(row: AssignmentRow, origin: string | undefined): string {
-  // Stored absolute file URLs on REQUEST_ORIGIN are answered on the client's origin (see media.ts).
+  // Stored absolute file URLs on REQUEST_ORIGIN are answered on the client's origin (see media-urls.ts).
   const files = origin === undefined ? row.files : row.files.replaceAll(`"${REQUEST_ORIGIN}/`, `"${origin}/`);
   return (
     `{"id":${row.id},"project":${row.project_id},"status":${JSON.stringify(row.status)},"assignee":${row.assignee_id ?? 'null'},` +

@@ -1,16 +1,29 @@
 import { createHash } from 'node:crypto';
-import type { GraphQLError } from 'graphql';
 import { Instant, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
-import { gatewayError, type ErrorCode } from '../graphql/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SharedState } from '../shared-state/index.ts';
 import { epochMicros } from '../workflows/timestamps.ts';
 import type { Credentials, SynapseClient } from '../upstream/client.ts';
-import { UpstreamError } from '../upstream/errors.ts';
+import { UpstreamError, type UpstreamErrorCode } from '../upstream/errors.ts';
 import { createEventStream, type EventStream } from './event-stream.ts';
 
-/** What a subscriber receives: a changed assignment, or the error that ends its stream. */
-export type LiveEvent = WireAssignment | GraphQLError;
+/** The codes a stream ends with: an upstream refusal, too many subscriptions, or a fault of ours. */
+export type LiveEndCode = UpstreamErrorCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * Why a subscriber's stream ends, as its last event. The GraphQL layer turns it into
+ * the error the subscriber receives (`extensions.code` is `code`, plus `extensions`).
+ */
+export class LiveEnd {
+  constructor(
+    readonly code: LiveEndCode,
+    readonly message: string,
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+  ) {}
+}
+
+/** What a subscriber receives: a changed assignment, or why its stream ends. */
+export type LiveEvent = WireAssignment | LiveEnd;
 
 /** What a write through the gateway touched: enough to know whose views may have changed. */
 export interface AssignmentChange {
@@ -47,7 +60,7 @@ interface ChangeMessage {
 
 type BusMessage =
   | { type: 'rows'; rows: WireAssignment[] }
-  | { type: 'end'; code: ErrorCode; message: string };
+  | { type: 'end'; code: LiveEndCode; message: string };
 
 /** Key of a filter that does not depend on property order. */
 function canonicalFilter(filter: WireAssignmentFilter): string {
@@ -90,17 +103,17 @@ export class LiveUpdates {
     const { maxPerToken, maxTotal } = this.options;
     const caller = this.options.callerKey(credentials);
     const held = this.perCaller.get(caller) ?? 0;
-    if (this.closed) return single(gatewayError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down; subscribe again.'));
-    if (maxPerToken === 0) return single(gatewayError('FORBIDDEN', 'Live subscriptions are turned off on this gateway.'));
+    if (this.closed) return single(new LiveEnd('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down; subscribe again.'));
+    if (maxPerToken === 0) return single(new LiveEnd('FORBIDDEN', 'Live subscriptions are turned off on this gateway.'));
     if (held >= maxPerToken) {
       return single(
-        gatewayError('RATE_LIMITED', `At most ${maxPerToken} live subscriptions per token at once; close one before opening another.`, {
+        new LiveEnd('RATE_LIMITED', `At most ${maxPerToken} live subscriptions per token at once; close one before opening another.`, {
           limit: maxPerToken,
         }),
       );
     }
     if (this.subscribers >= maxTotal) {
-      return single(gatewayError('RATE_LIMITED', 'This gateway holds as many live subscriptions as it may; try again later.'));
+      return single(new LiveEnd('RATE_LIMITED', 'This gateway holds as many live subscriptions as it may; try again later.'));
     }
 
     const key = createHash('sha256').update(`${caller}\n${canonicalFilter(filter)}`).digest('base64url');
@@ -114,7 +127,7 @@ export class LiveUpdates {
     const owner = group;
     const stream = createEventStream<LiveEvent>({
       maxQueued: MAX_QUEUED_EVENTS,
-      overflow: () => gatewayError('RATE_LIMITED', `More than ${MAX_QUEUED_EVENTS} updates were waiting for this subscriber; subscribe again.`),
+      overflow: () => new LiveEnd('RATE_LIMITED', `More than ${MAX_QUEUED_EVENTS} updates were waiting for this subscriber; subscribe again.`),
       onEnd: () => {
         this.subscribers--;
         const left = (this.perCaller.get(caller) ?? 1) - 1;
@@ -130,7 +143,7 @@ export class LiveUpdates {
   /** Ends this replica's streams of a caller whose token the upstream refused. */
   endCaller(caller: string): void {
     for (const group of [...this.groups.values()]) {
-      if (group.caller === caller) group.end(gatewayError('UNAUTHENTICATED', 'The Synapse backend no longer accepts these credentials.'));
+      if (group.caller === caller) group.end(new LiveEnd('UNAUTHENTICATED', 'The Synapse backend no longer accepts these credentials.'));
     }
   }
 
@@ -154,10 +167,10 @@ export class LiveUpdates {
   }
 }
 
-/** A stream that delivers one error and ends. */
-function single(error: GraphQLError): AsyncIterableIterator<LiveEvent> {
-  const stream = createEventStream<LiveEvent>({ maxQueued: 1, overflow: () => error, onEnd: () => {} });
-  stream.finish(error);
+/** A stream that delivers only why it ends. */
+function single(end: LiveEnd): AsyncIterableIterator<LiveEvent> {
+  const stream = createEventStream<LiveEvent>({ maxQueued: 1, overflow: () => end, onEnd: () => {} });
+  stream.finish(end);
   return stream;
 }
 
@@ -225,14 +238,14 @@ class LiveGroup {
     });
   }
 
-  /** Ends every stream of the group (with `error` as its last event, if given) and releases the lease. */
-  async end(error?: GraphQLError): Promise<void> {
+  /** Ends every stream of the group (with `last` as its last event, if given) and releases the lease. */
+  async end(last?: LiveEnd): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
     this.offBus();
     this.onDispose();
-    for (const stream of [...this.streams]) stream.finish(error);
+    for (const stream of [...this.streams]) stream.finish(last);
     this.streams.clear();
     await this.polling?.catch(() => {});
     await this.options.shared.leases.release(this.leaseName());
@@ -257,7 +270,7 @@ class LiveGroup {
       }
     } catch (error) {
       // Not awaited: end() waits for a poll in flight, and that poll waits for this start.
-      void this.end(toClientError(error));
+      void this.end(toLiveEnd(error));
     }
   }
 
@@ -284,12 +297,8 @@ class LiveGroup {
         this.options.logger.debug({ code: error.code, status: error.status }, 'live poll failed; retrying at the next interval');
         return;
       }
-      const clientError = toClientError(error);
-      this.options.shared.bus.publish(this.channel, {
-        type: 'end',
-        code: (clientError.extensions['code'] as ErrorCode | undefined) ?? 'INTERNAL_SERVER_ERROR',
-        message: clientError.message,
-      } satisfies BusMessage);
+      const { code, message } = toLiveEnd(error);
+      this.options.shared.bus.publish(this.channel, { type: 'end', code, message } satisfies BusMessage);
     }
   }
 
@@ -322,7 +331,7 @@ class LiveGroup {
   private handle(message: BusMessage): void {
     if (this.ended) return;
     if (message.type === 'end') {
-      void this.end(gatewayError(message.code, message.message));
+      void this.end(new LiveEnd(message.code, message.message));
       return;
     }
     for (const row of message.rows) {
@@ -341,8 +350,8 @@ class LiveGroup {
   }
 }
 
-/** The client-facing error for a failed read: an upstream error keeps its code and our message. */
-function toClientError(error: unknown): GraphQLError {
-  if (error instanceof UpstreamError) return gatewayError(error.code, error.message);
-  return gatewayError('INTERNAL_SERVER_ERROR', 'Unexpected error.');
+/** How a failed read ends the streams: an upstream error keeps its code and our message. */
+function toLiveEnd(error: unknown): LiveEnd {
+  if (error instanceof UpstreamError) return new LiveEnd(error.code, error.message);
+  return new LiveEnd('INTERNAL_SERVER_ERROR', 'Unexpected error.');
 }

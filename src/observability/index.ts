@@ -1,6 +1,6 @@
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { Config } from '../config.ts';
-import type { RequestState } from '../graphql/plugins/request-state.ts';
+import type { RequestState } from './request-state.ts';
 import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
 import type { RetryBudget } from '../upstream/retry.ts';

@@ -1,6 +1,6 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
-import type { RequestState } from '../graphql/plugins/request-state.ts';
+import type { RequestState } from './request-state.ts';
 import type { Logger } from './logger.ts';
 
 interface Entry {

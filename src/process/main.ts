@@ -6,9 +6,9 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import type { DevBackend } from '../dev-backend/server.ts';
 import { demoTokens } from '../dev-backend/users.ts';
 import { createGateway } from '../gateway.ts';
-import { attachWebSockets } from '../live/websocket.ts';
 import { createSharedState } from '../shared-state/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { attachWebSockets } from './websocket.ts';
 
 /** The process: read config, start the embedded backend if none is set, listen, stop cleanly. */
 export async function main(): Promise<void> {

@@ -1,12 +1,6 @@
-import type {
-  AssigneeTierGroup,
-  TagAssignmentsByAssigneeTierInput,
-  TagCount,
-  UserError,
-} from '../__generated__/resolvers-types.ts';
 import type { WireAssignment } from '../contract/index.ts';
-import { parseTagName, userError, type NamedTag } from './input.ts';
-import type { TagAssignment } from './write-plan.ts';
+import { parseTagName, userError, type InputProblem, type NamedTag } from './input.ts';
+import type { TagAssignment, TagTally } from './write-plan.ts';
 
 /** Most tiers per run: a handful is all a performance scale needs. */
 const MAX_TIERS = 20;
@@ -24,9 +18,9 @@ const DEFAULT_TIERS: readonly Tier[] = [
 ];
 
 /** Validated tiers, highest `minAssignments` first, so the first tier reached is the one. */
-export function parseTiers(input: TagAssignmentsByAssigneeTierInput): { tiers: Tier[]; tags: NamedTag[]; userErrors: UserError[] } {
+export function parseTiers(input: { tiers?: readonly Tier[] | null }): { tiers: Tier[]; tags: NamedTag[]; userErrors: InputProblem[] } {
   const given = input.tiers ?? DEFAULT_TIERS;
-  const userErrors: UserError[] = [];
+  const userErrors: InputProblem[] = [];
   const tags: NamedTag[] = [];
   const tiers: Tier[] = [];
   if (given.length === 0) userErrors.push(userError('INVALID', 'Give at least one tier.', ['input', 'tiers']));
@@ -92,11 +86,18 @@ export function createAssigneeGrouper(): {
 }
 
 /** One planned group; the GraphQL layer reads its assignments back (codegen mapper of AssigneeTierGroup). */
-export type AssigneeTierGroupModel = Omit<AssigneeTierGroup, 'assignments'>;
+export interface AssigneeTierGroupModel {
+  assigneeId: number;
+  assignmentCount: number;
+  /** The tier's tag; null when the group reaches no tier. */
+  tagName: string | null;
+  /** Ascending. */
+  assignmentIds: number[];
+}
 
 export interface AssigneeTierPlan {
   groups: AssigneeTierGroupModel[];
-  summary: TagCount[];
+  summary: TagTally[];
   items: TagAssignment[];
 }
 

@@ -1,6 +1,5 @@
-import type { AutomationRuleSummary, ResolversParentTypes, UserError } from '../__generated__/resolvers-types.ts';
 import type { WireAssignment, WireStatus } from '../contract/index.ts';
-import { parseTagName, userError, type NamedTag } from './input.ts';
+import { parseTagName, userError, type InputProblem, type NamedTag } from './input.ts';
 import { ageHours } from './timestamps.ts';
 import type { ResolvedTags, TagAssignment } from './write-plan.ts';
 
@@ -30,10 +29,10 @@ const DEFAULT_RULES: readonly AutomationRule[] = [
 export function parseRules(specs: readonly AutomationRule[] | null | undefined): {
   rules: AutomationRule[];
   tags: NamedTag[];
-  userErrors: UserError[];
+  userErrors: InputProblem[];
 } {
   const given = specs ?? DEFAULT_RULES;
-  const userErrors: UserError[] = [];
+  const userErrors: InputProblem[] = [];
   const tags: NamedTag[] = [];
   const rules: AutomationRule[] = [];
   if (given.length === 0) userErrors.push(userError('INVALID', 'Give at least one rule.', ['input', 'rules']));
@@ -92,9 +91,27 @@ export function matchRules(rows: readonly WireAssignment[], rules: readonly Auto
   return matches;
 }
 
+/** A rule firing on a row, and whether the row already has the rule's tag. */
+export interface RuleAction {
+  assignment: WireAssignment;
+  rule: string;
+  tagName: string;
+  ageHours: number;
+  alreadyTagged: boolean;
+}
+
+/** What one rule did over the run. */
+export interface RuleSummary {
+  rule: string;
+  tagName: string;
+  matched: number;
+  alreadyTagged: number;
+  newlyTagged: number;
+}
+
 export interface AutomationPlan {
-  actions: ResolversParentTypes['AutomationAction'][];
-  summary: AutomationRuleSummary[];
+  actions: RuleAction[];
+  summary: RuleSummary[];
   /** Only rows that lack the tag: a second run with the same asOf writes nothing. */
   items: TagAssignment[];
 }

@@ -1,13 +1,6 @@
-import type {
-  ApplyQualityReviewInput,
-  ResolversParentTypes,
-  SkippedAssignment,
-  TagCount,
-  UserError,
-} from '../__generated__/resolvers-types.ts';
-import { toSynapseId, type WireAssignment, type WireAssignmentFilter } from '../contract/index.ts';
-import { parseTagName, userError, type NamedTag } from './input.ts';
-import type { TagAssignment } from './write-plan.ts';
+import { toSynapseId, type WireAssignment, type WireAssignmentFilter, type WireStatus } from '../contract/index.ts';
+import { parseTagName, userError, type InputProblem, type NamedTag } from './input.ts';
+import type { TagAssignment, TagTally } from './write-plan.ts';
 import { epochMicros } from './timestamps.ts';
 
 /** Most scores one review accepts: their ids are read in one batched call and fit one write per tag. */
@@ -37,6 +30,15 @@ export interface QualityScore {
   score: number;
 }
 
+/** A review as the caller asked for it, before any check; the scope's status in REST form. */
+export interface QualityReviewRequest {
+  filter?: { status?: WireStatus | null } | null;
+  scores: readonly { assignmentId: string; score: number }[];
+  approveAt?: number | null;
+  reviewAt?: number | null;
+  tagNames?: Partial<QualityTagNames> | null;
+}
+
 /** A validated review request. */
 export interface QualityReview {
   scores: QualityScore[];
@@ -49,21 +51,16 @@ export interface QualityReview {
  * means the resolver calls nothing upstream. (The filter's own values are checked
  * by the resolver's filter conversion.)
  */
-export function parseQualityReviewInput(input: ApplyQualityReviewInput): {
+export function parseQualityReviewInput(input: QualityReviewRequest): {
   review: QualityReview;
   tags: NamedTag[];
-  userErrors: UserError[];
+  userErrors: InputProblem[];
 } {
-  const userErrors: UserError[] = [];
+  const userErrors: InputProblem[] = [];
   const status = input.filter?.status;
-  if (status != null && status !== 'COMPLETED') {
-    userErrors.push(
-      userError('INVALID', `Only completed assignments are reviewed; filter.status must be COMPLETED or left out, got ${status}.`, [
-        'input',
-        'filter',
-        'status',
-      ]),
-    );
+  if (status != null && status !== 'completed') {
+    const message = `Only completed assignments are reviewed; filter.status must be COMPLETED or left out, got ${statusName(status)}.`;
+    userErrors.push(userError('INVALID', message, ['input', 'filter', 'status']));
   }
 
   const scores: QualityScore[] = [];
@@ -147,10 +144,24 @@ export function matchesExactFilter(row: WireAssignment, filter: WireAssignmentFi
 /** What reading a scored assignment gave: the row, or why it could not be read. */
 export type ScoredLookup = WireAssignment | 'NOT_FOUND' | 'FORBIDDEN';
 
+/** An eligible scored assignment and the tag its score earned. */
+export interface ReviewedAssignment {
+  assignment: WireAssignment;
+  score: number;
+  tagName: string;
+}
+
+/** A scored assignment left alone, with the first reason that applies. */
+export interface SkippedScore {
+  assignmentId: number;
+  reason: 'NOT_FOUND' | 'FORBIDDEN' | 'OUT_OF_SCOPE' | 'NOT_COMPLETED';
+  message: string;
+}
+
 export interface QualityReviewPlan {
-  results: ResolversParentTypes['QualityReviewResult'][];
-  skipped: SkippedAssignment[];
-  summary: TagCount[];
+  results: ReviewedAssignment[];
+  skipped: SkippedScore[];
+  summary: TagTally[];
   /** The tags to apply, one per eligible assignment. */
   items: TagAssignment[];
 }
@@ -166,7 +177,7 @@ export function planQualityReview(
   inScope: (row: WireAssignment) => boolean,
 ): QualityReviewPlan {
   const results: QualityReviewPlan['results'] = [];
-  const skipped: SkippedAssignment[] = [];
+  const skipped: SkippedScore[] = [];
   const items: TagAssignment[] = [];
   const counts = new Map(VERDICTS.map((verdict) => [review.tagNames[verdict], 0]));
   for (const { assignmentId, score } of review.scores) {
@@ -182,8 +193,7 @@ export function planQualityReview(
       skipped.push({
         assignmentId,
         reason: 'NOT_COMPLETED',
-        // GraphQL's status names are the REST strings in capitals (graphql/enums.ts).
-        message: `Assignment ${assignmentId} is ${row.status.toUpperCase()}; only completed assignments are reviewed.`,
+        message: `Assignment ${assignmentId} is ${statusName(row.status)}; only completed assignments are reviewed.`,
       });
     } else {
       const tagName = review.tagNames[classifyScore(score, review.thresholds)];
@@ -193,6 +203,11 @@ export function planQualityReview(
     }
   }
   return { results, skipped, items, summary: [...counts].map(([tagName, count]) => ({ tagName, count })) };
+}
+
+/** A status as callers write it: GraphQL's status names are the REST strings in capitals (graphql/enums.ts). */
+function statusName(status: WireStatus): string {
+  return status.toUpperCase();
 }
 
 function isUnitInterval(value: number): boolean {

@@ -1,4 +1,3 @@
-import type { ResolversParentTypes } from '../__generated__/resolvers-types.ts';
 import type { WireAssignment } from '../contract/index.ts';
 
 /** The seed's default capacity per assignee. */
@@ -9,7 +8,12 @@ export const MAX_ASSIGNMENTS_PER_USER_LIMIT = 100_000;
 export const MAX_QUEUE_ASSIGNEE_IDS = 1000;
 
 /** The queue figures derived from in-progress rows; `pendingCount` comes from the upstream count. */
-export type QueueWorkload = Omit<ResolversParentTypes['AssignmentQueue'], 'pendingCount' | 'maxAssignmentsPerUser'>;
+export interface QueueWorkload {
+  inProgressCount: number;
+  /** In-progress assignments per known assignee, by assignee id. */
+  userWorkload: { assigneeId: number; inProgress: number }[];
+  availableAssigneeIds: number[];
+}
 
 /**
  * Counts in-progress assignments per assignee, fed page by page: it keeps one counter

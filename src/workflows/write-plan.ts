@@ -15,6 +15,12 @@ export interface TagAssignment {
   tagName: string;
 }
 
+/** How many assignments a plan gives one tag (a payload's `summary`). */
+export interface TagTally {
+  tagName: string;
+  count: number;
+}
+
 /** Tag names resolved to ids, per project (names are per project in Synapse). */
 export type ResolvedTags = ReadonlyMap<number, ReadonlyMap<string, { id: number }>>;
 

@@ -7,7 +7,7 @@ import { createDevBackend } from '../../src/dev-backend/server.ts';
 import { userVersion } from '../../src/dev-backend/sqlite.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
-import { REQUEST_ORIGIN } from '../../src/dev-backend/media.ts';
+import { REQUEST_ORIGIN } from '../../src/dev-backend/media-urls.ts';
 import { call, listAll } from './helpers.ts';
 
 /** Rows with the backend's own origin (in absolute file URLs) taken out, to compare two backends. */

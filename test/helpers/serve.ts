@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../../src/gateway.ts';
-import { attachWebSockets } from '../../src/live/websocket.ts';
+import { attachWebSockets } from '../../src/process/websocket.ts';
 
 /** A gateway on real HTTP and WebSocket on a free loopback port, as src/server.ts serves it. */
 export async function serve(gateway: Gateway, options: { keepAliveMs?: number } = {}): Promise<{ url: string; wsUrl: string; close(): Promise<void> }> {

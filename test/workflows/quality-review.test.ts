@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyQualityReviewInput } from '../../src/__generated__/resolvers-types.ts';
 import {
   classifyScore,
   DEFAULT_THRESHOLDS,
   matchesExactFilter,
   parseQualityReviewInput,
   planQualityReview,
+  type QualityReviewRequest,
   type ScoredLookup,
 } from '../../src/workflows/quality-review.ts';
 import { row } from './rows.ts';
 
-const codesAt = (input: ApplyQualityReviewInput) =>
+const codesAt = (input: QualityReviewRequest) =>
   parseQualityReviewInput(input).userErrors.map((e) => `${e.code} ${e.field?.join('.')}`);
 
 describe('parseQualityReviewInput', () => {
@@ -42,8 +42,11 @@ describe('parseQualityReviewInput', () => {
     expect(codesAt({ scores: one, approveAt: 1.5 })).toEqual(['INVALID input.approveAt']);
     expect(codesAt({ scores: one, reviewAt: -1 })).toEqual(['INVALID input.reviewAt']);
     expect(codesAt({ scores: one, tagNames: { rejected: ' ' } })).toEqual(['INVALID input.tagNames.rejected']);
-    expect(codesAt({ scores: one, filter: { status: 'PENDING' } })).toEqual(['INVALID input.filter.status']);
-    expect(codesAt({ scores: one, filter: { status: 'COMPLETED' } })).toEqual([]);
+    expect(codesAt({ scores: one, filter: { status: 'pending' } })).toEqual(['INVALID input.filter.status']);
+    expect(parseQualityReviewInput({ scores: one, filter: { status: 'pending' } }).userErrors[0]?.message).toBe(
+      'Only completed assignments are reviewed; filter.status must be COMPLETED or left out, got PENDING.',
+    );
+    expect(codesAt({ scores: one, filter: { status: 'completed' } })).toEqual([]);
   });
 });
 

@@ -1,24 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { UpstreamStats } from '../../upstream/client.ts';
+import { newRequestState, type RequestState } from '../../observability/request-state.ts';
 import { withExtensions } from '../errors.ts';
 import { isExecutionResult } from '../results.ts';
 
-/** What the gateway tracks for one HTTP request, from arrival to response. */
-export interface RequestState {
-  requestId: string;
-  stats: UpstreamStats;
-  startedAt: number;
-}
-
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
 /**
- * Per-request id and upstream cost. The id comes from a sane `X-Request-Id` or is
- * made here; it goes back in the response header and in `extensions.requestId` of
- * the body and of every error, so a client report can be matched with our logs.
- * `extensions.upstream` shows what the operation cost upstream.
+ * Per-request id and upstream cost, tracked from onRequest on. The id goes back in
+ * the response header and in `extensions.requestId` of the body and of every error,
+ * so a client report can be matched with our logs. `extensions.upstream` shows what
+ * the operation cost upstream.
  */
 export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
   return {
@@ -34,16 +24,6 @@ export function useRequestState(states: WeakMap<Request, RequestState>): Plugin 
       const state = states.get(request);
       if (state) response.headers.set('x-request-id', state.requestId);
     },
-  };
-}
-
-/** The state of a request arriving now (WebSocket operations get one per operation, made outside yoga's onRequest). */
-export function newRequestState(request: Request): RequestState {
-  const incoming = request.headers.get('x-request-id');
-  return {
-    requestId: incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
-    stats: new UpstreamStats(),
-    startedAt: performance.now(),
   };
 }
 

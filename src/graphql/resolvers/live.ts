@@ -1,9 +1,8 @@
-import { GraphQLError } from 'graphql';
 import type { Resolvers } from '../../__generated__/resolvers-types.ts';
 import type { WireAssignment } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
-import type { LiveEvent } from '../../live/live-updates.ts';
-import { unauthenticatedError } from '../errors.ts';
+import { LiveEnd, type LiveEvent } from '../../live/live-updates.ts';
+import { gatewayError, unauthenticatedError } from '../errors.ts';
 import { createLoaders } from '../loaders/create-loaders.ts';
 import { toWireFilter } from './args.ts';
 
@@ -20,9 +19,9 @@ export const liveResolvers: Resolvers = {
         ctx.client = ctx.live.clientFor(ctx.credentials);
         return stream;
       },
-      // The stream's last event may be the error that ends it (token refused, too slow...).
+      // The stream's last event may say why it ends (token refused, too slow...): the subscriber gets it as an error.
       resolve: (event: LiveEvent, _args: unknown, ctx: GatewayContext): WireAssignment => {
-        if (event instanceof GraphQLError) throw event;
+        if (event instanceof LiveEnd) throw gatewayError(event.code, event.message, event.extensions);
         // Fresh loaders per event: one event's tag lists must not be served to the next hours later.
         ctx.loaders = createLoaders(ctx.client);
         return event;

@@ -212,7 +212,8 @@ async function applyQualityReview(ctx: GatewayContext, input: ApplyQualityReview
     userErrors,
   });
   const scope = mutationFilter(input.filter);
-  const parsed = parseQualityReviewInput(input);
+  const status = input.filter?.status;
+  const parsed = parseQualityReviewInput({ ...input, filter: { status: status && STATUS_TO_WIRE[status] } });
   if (scope.userErrors.length + parsed.userErrors.length > 0) return refused([...scope.userErrors, ...parsed.userErrors]);
 
   const lookups = await lookUpScored(ctx, parsed.review.scores.map((score) => score.assignmentId));
