@@ -444,7 +444,7 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
     `  embedded backend: ${pageMs.toFixed(2)} ms CPU per 100-row page at ${ROWS} rows (target <= ${TARGET_BACKEND_MS_PER_PAGE} ms) ${pageMs <= TARGET_BACKEND_MS_PER_PAGE ? 'met' : 'MISSED'}`,
   );
   if (missed && !PROFILE_DIR) {
-    console.log('  Where the time goes: rerun with BENCH_PROFILE=<folder> (one query, e.g. BENCH_QUERIES=one) for CPU per operation by package, gateway next to floor; README, "Per-operation overhead", has the last one.');
+    console.log('  Where the time goes: rerun with BENCH_PROFILE=<folder> (one query, e.g. BENCH_QUERIES=one) for CPU per operation by package, gateway next to floor; docs/performance.md, "Per-operation overhead", has the last one.');
   }
   const errors = rows.reduce((n, row) => n + row.errors, 0);
   if (errors > 0) console.log(`\n${errors} errors in total: figures of runs with errors are not comparable.`);

@@ -151,7 +151,7 @@ export const EnvSchema = z.object({
   }),
   SYNAPSE_HTTP_CLIENT: z.enum(['undici', 'node-fetch']).default('undici').register(envDocs, {
     group: 'Upstream (Synapse)',
-    description: "HTTP library of upstream calls: `undici` (its `Pool.request`) or `node-fetch` (the README's Dependencies say why undici).",
+    description: "HTTP library of upstream calls: `undici` (its `Pool.request`) or `node-fetch` (docs/dependencies.md says why undici).",
   }),
   SYNAPSE_CONNECTIONS: int(1, 4096).default(64).register(envDocs, {
     group: 'Upstream (Synapse)',
@@ -277,7 +277,7 @@ export const EnvSchema = z.object({
   SYNAPSE_RETRY_BUDGET_TTL_MS: int(1_000, 60_000).default(10_000).register(envDocs, {
     group: 'Timeouts and retries',
     description:
-      "How long a first attempt counts towards the retry budget's ratio (the README's \"Retries and the retry budget\" explains the budget).",
+      "How long a first attempt counts towards the retry budget's ratio (docs/operations.md, \"Retries and the retry budget\", explains the budget).",
   }),
   SYNAPSE_RETRY_BUDGET_RATIO: rate.default(0.2).register(envDocs, {
     group: 'Timeouts and retries',

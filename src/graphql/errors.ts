@@ -3,8 +3,8 @@ import { createGraphQLError } from 'graphql-yoga';
 import { UpstreamError, type FieldError, type ResourceRef, type UpstreamErrorCode } from '../upstream/errors.ts';
 
 /**
- * Codes of requests refused at the HTTP level, before any operation runs (README,
- * "Error codes"). Yoga's own `BAD_REQUEST` (malformed parameters), `GRAPHQL_PARSE_FAILED`
+ * Codes of requests refused at the HTTP level, before any operation runs (docs/operations.md,
+ * "HTTP-level refusals"). Yoga's own `BAD_REQUEST` (malformed parameters), `GRAPHQL_PARSE_FAILED`
  * and `GRAPHQL_VALIDATION_FAILED` keep their names.
  */
 export type HttpRefusalCode =

@@ -78,7 +78,7 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     expect(await cards().evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.id)))).toEqual(
       project1.slice(0, 40).map((row) => row.id),
     );
-    // Another URL (the cursor is in it), so the browser preflights again: what the README says about GET.
+    // Another URL (the cursor is in it), so the browser preflights again: what docs/frontend.md says about GET.
     expect(gatewayCalls().map((call) => call.method)).toEqual(['OPTIONS', 'GET']);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
 /**
- * Audits that fail when CSRF_PREVENTION=true, on purpose (README: "GraphQL-over-HTTP
+ * Audits that fail when CSRF_PREVENTION=true, on purpose (docs/operations.md: "GraphQL-over-HTTP
  * compliance"): MAY-level GET requests without the CSRF header, which CSRF prevention
  * answers 403, as it must for a GET a browser could send cross-site.
  */

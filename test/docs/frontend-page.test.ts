@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
 const ROOT = new URL('../../', import.meta.url);
-const README = readFileSync(new URL('README.md', ROOT), 'utf8');
+const PAGE = readFileSync(new URL('docs/frontend.md', ROOT), 'utf8');
 
-/** The fenced block right after each `<!-- kind: label -->` marker of the README. */
+/** The fenced block right after each `<!-- kind: label -->` marker of docs/frontend.md. */
 function marked(kind: string): { label: string; body: string }[] {
   const pattern = new RegExp(`<!-- ${kind}: ([^>]+?) -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n`, 'g');
-  return [...README.matchAll(pattern)].map((match) => ({ label: match[1]!, body: match[2]! }));
+  return [...PAGE.matchAll(pattern)].map((match) => ({ label: match[1]!, body: match[2]! }));
 }
 
 /** `actual` has everything `documented` shows: objects may have more keys, `"..."` stands for any value. */
@@ -25,7 +25,7 @@ function expectDocumented(actual: unknown, documented: unknown, path = '$'): voi
   }
 }
 
-describe('README "From your frontend"', () => {
+describe('docs/frontend.md', () => {
   let stack: Stack;
 
   beforeAll(async () => {
@@ -42,7 +42,7 @@ describe('README "From your frontend"', () => {
       'examples/frontend/src/errors.ts',
     ]);
     for (const { label, body } of snippets) {
-      expect(body, `${label} differs from the README`).toBe(readFileSync(new URL(label, ROOT), 'utf8').trimEnd());
+      expect(body, `${label} differs from docs/frontend.md`).toBe(readFileSync(new URL(label, ROOT), 'utf8').trimEnd());
     }
   });
 
