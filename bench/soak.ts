@@ -421,6 +421,7 @@ function report(run: {
   const rule = long
     ? `the sample at ${clock(from)}`
     : `the first sample at or after 20 % of the run (${fixed(from / 1000)} s; runs under ${clock(2 * BASELINE_SECONDS * 1000)} are too short to leave out the first two minutes)`;
+  // Two single samples: RSS moves with when V8 last collected, so the heap beside it says how much of a change is garbage not yet collected.
   console.log(`\nRSS growth to the end (${clock(last)}), against ${rule}; more than ${GROWTH_LIMIT * 100} % would hint at a leak:`);
   for (const gateway of gateways) {
     const rows = samples.filter((row) => row.gateway === gateway.name);
@@ -433,7 +434,8 @@ function report(run: {
     const growth = end.rssMb / base.rssMb - 1;
     console.log(
       `verdict ${gateway.name}: RSS ${fixed(base.rssMb)} MB at ${clock(base.at)} -> ${fixed(end.rssMb)} MB at ${clock(end.at)}, ` +
-        `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %; grew more than ${GROWTH_LIMIT * 100} %: ${growth > GROWTH_LIMIT ? 'yes' : 'no'}`,
+        `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} % (heap used ${fixed(base.heapMb)} -> ${fixed(end.heapMb)} MB); ` +
+        `grew more than ${GROWTH_LIMIT * 100} %: ${growth > GROWTH_LIMIT ? 'yes' : 'no'}`,
     );
   }
 }

@@ -118,7 +118,7 @@ describe('npm run bench:soak, short', () => {
       // Requests keep being answered, and the writes keep reaching this replica's subscribers.
       for (const [i, row] of samples.entries()) if (i > 0) expect(row.requests).toBeGreaterThan(samples[i - 1]!.requests);
       expect(samples.at(-1)!.events).toBeGreaterThan(samples[0]!.events);
-      expect(output).toMatch(new RegExp(`^verdict ${replica}: RSS [\\d.]+ MB at 0:03 -> [\\d.]+ MB at 0:12, [+-][\\d.]+ %; grew more than 10 %: (yes|no)$`, 'm'));
+      expect(output).toMatch(new RegExp(`^verdict ${replica}: RSS [\\d.]+ MB at 0:03 -> [\\d.]+ MB at 0:12, [+-][\\d.]+ % \\(heap used [\\d.]+ -> [\\d.]+ MB\\); grew more than 10 %: (yes|no)$`, 'm'));
     }
     expect(output).toMatch(/^subscription events: [1-9]\d* over 50 subscribers; subscribers that received none: 0$/m);
     expect(output).toMatch(/^requests: \d+ \(of which [1-9]\d* tag writes and [1-9]\d* analytics\)$/m);
