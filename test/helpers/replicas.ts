@@ -4,23 +4,36 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A gateway process as an operator runs it (`src/server.ts`), on a free loopback port. */
+/** pino's level of `warn`: lines at it and above are kept when only warnings are asked for. */
+const WARN = 40;
+
+/** A gateway process as an operator runs it, on a free loopback port. */
 export interface Replica {
   /** `http://127.0.0.1:<port>/graphql` */
   url: string;
   port: number;
   replicaId: string;
-  /** Its JSON log lines so far. */
+  /** Its JSON log lines so far (warnings and errors only, when started with `warningsOnly`). */
   logs: Record<string, unknown>[];
+  /** Resolves with the exit code (null after a signal) once the process ended, however it ended. */
+  exited: Promise<number | null>;
   /** SIGKILL: the process dies at once, as in a crash (no lease released, no stream completed). */
   kill(): Promise<void>;
   /** SIGTERM and wait for the clean exit (SIGKILL after 15 s). */
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx src/server.ts` with the given environment; resolves once it listens. */
-export async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export interface ReplicaOptions {
+  /** Runs the bundle `npm start` runs (`.build/gateway/server.mjs`, built beforehand) instead of `src/server.ts` through tsx. */
+  bundle?: boolean;
+  /** Keeps only warnings and errors in `logs`: a long run would otherwise hold every operation's line. */
+  warningsOnly?: boolean;
+}
+
+/** Starts a gateway process (`src/server.ts`, or the bundle) with the given environment; resolves once it listens. */
+export async function startReplica(env: Record<string, string>, options: ReplicaOptions = {}): Promise<Replica> {
+  const args = options.bundle ? ['--enable-source-maps', '.build/gateway/server.mjs'] : ['--import', 'tsx', 'src/server.ts'];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,6 +42,10 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
   });
   const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start within 60 s:\n${stderr}`)), 60_000);
@@ -39,23 +56,20 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
       const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
       if (entry['msg'] === 'GraphQL gateway listening') {
         clearTimeout(timer);
         resolve(entry);
       }
+      if (!options.warningsOnly || (entry['level'] as number) >= WARN) logs.push(entry);
     });
   });
   const port = listening['port'] as number;
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     replicaId: listening['replicaId'] as string,
     logs,
+    exited,
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
