@@ -43,6 +43,11 @@ export const ENV_GROUPS = [
   { name: 'Analytics', about: 'How `assignmentAnalytics` computes its percentiles.' },
   { name: 'Observability', about: 'Logs and metrics.' },
   {
+    name: 'Traces (OpenTelemetry)',
+    about:
+      'Spans of every GraphQL operation and of its upstream calls, sent over OTLP/HTTP to a collector. Off unless an endpoint is set; the standard OpenTelemetry variables, read as the specification says.',
+  },
+  {
     name: 'Embedded development backend',
     about: 'The Synapse stand-in started when `SYNAPSE_BACKEND_URL` is unset, or alone by `npm run dev-backend`.',
   },
@@ -89,6 +94,41 @@ const origins = z.string().transform((value, ctx) => {
   }
   return list;
 });
+
+/**
+ * A `key=value,key=value` list (W3C Baggage form, values percent-decoded), as OTLP headers
+ * and resource attributes are given. A malformed entry is skipped, as the specification
+ * says, and never echoed: a header list may hold an API key.
+ */
+const keyValueList = z.string().transform((value) => {
+  const pairs: Record<string, string> = {};
+  for (const entry of value.split(',')) {
+    const at = entry.indexOf('=');
+    if (at <= 0) continue;
+    try {
+      const key = decodeURIComponent(entry.slice(0, at).trim());
+      if (key !== '') pairs[key] = decodeURIComponent(entry.slice(at + 1).trim());
+    } catch {
+      // A malformed percent escape: skipped like any other malformed entry.
+    }
+  }
+  return pairs;
+});
+
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const otlpProtocol = z.enum(OTLP_PROTOCOLS, {
+  error: "expected http/protobuf or http/json (OTLP over gRPC is not supported: use the collector's OTLP/HTTP port, 4318)",
+});
+
+/** The sampler names of OTEL_TRACES_SAMPLER this gateway knows (the specification's, less the vendor ones). */
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 /** Every variable the gateway and the embedded backend read, with its documentation (see envDocs). */
 export const EnvSchema = z.object({
@@ -327,6 +367,90 @@ export const EnvSchema = z.object({
     group: 'Observability',
     description: 'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: expose it to your scraper only.',
   }),
+  // --- traces (OpenTelemetry) ---
+  OTEL_SDK_DISABLED: boolish.default(false).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: '`true` turns tracing off whatever else is set.',
+  }),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp').register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: '`none` turns tracing off; `otlp` sends spans to the endpoint below.',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .register(envDocs, {
+      group: 'Traces (OpenTelemetry)',
+      description:
+        'Base URL of an OTLP/HTTP receiver (an OpenTelemetry Collector or Jaeger, port 4318): spans go to `<this>/v1/traces`. Setting it (or the next) turns tracing on.',
+      unset: 'unset: no tracing unless `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; no span is made, no SDK started',
+    }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .register(envDocs, {
+      group: 'Traces (OpenTelemetry)',
+      description: 'Full URL spans are POSTed to, used as it is (no `/v1/traces` added); wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
+      unset: '`OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces`',
+    }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf').register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Encoding of the spans sent: protobuf or JSON, both over HTTP.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional().register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'The same for traces alone; unset, `OTEL_EXPORTER_OTLP_PROTOCOL` applies.',
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList.optional().register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description:
+      "Headers sent with every export, such as a vendor's API key; never logged. Malformed entries are skipped.",
+    unset: 'none',
+    values: '`key=value,key2=value2`, values percent-encoded',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList.optional().register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'More headers for trace exports, added to `OTEL_EXPORTER_OTLP_HEADERS` (a name in both takes this value).',
+    unset: 'none',
+    values: '`key=value,key2=value2`, values percent-encoded',
+  }),
+  OTEL_SERVICE_NAME: z.string().min(1).max(256).default('synapse-gateway').register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: "`service.name` of the gateway's spans. The embedded development backend's spans are `synapse-dev-backend`.",
+  }),
+  OTEL_RESOURCE_ATTRIBUTES: keyValueList.optional().register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description:
+      'More attributes of the process on every span (`deployment.environment.name=production,service.version=1.4.0`); `service.name` is `OTEL_SERVICE_NAME`.',
+    unset: 'none',
+    values: '`key=value,key2=value2`, values percent-encoded',
+  }),
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLERS).default('parentbased_always_on').register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description:
+      "Which operations are recorded. `parentbased_*` follows the caller's `traceparent` decision when there is one; `traceidratio` keeps a fraction (`OTEL_TRACES_SAMPLER_ARG`) of the traces.",
+  }),
+  OTEL_TRACES_SAMPLER_ARG: rate.optional().register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'The fraction of traces `traceidratio` and `parentbased_traceidratio` keep (`0.01`: one in a hundred); other samplers ignore it.',
+    unset: '`1`: every trace',
+  }),
+  OTEL_BSP_SCHEDULE_DELAY: int(1, 600_000).default(5_000).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Milliseconds between two exports of the finished spans. Spans are sent in the background, never while a request waits.',
+  }),
+  OTEL_BSP_EXPORT_TIMEOUT: int(1, 600_000).default(30_000).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Longest one export may take before it is given up.',
+  }),
+  OTEL_BSP_MAX_QUEUE_SIZE: int(1, 1_000_000).default(2_048).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Finished spans kept waiting for export; past it new spans are dropped (memory stays bounded while the collector is down).',
+  }),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int(1, 1_000_000).default(512).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Most spans in one export (at most `OTEL_BSP_MAX_QUEUE_SIZE`).',
+  }),
   // --- shared state across replicas (Redis), live updates, response cache ---
   REDIS_URL: z
     .url({ protocol: /^rediss?$/ })
@@ -459,6 +583,26 @@ export interface Config {
   reliability: ReliabilityConfig;
   // --- shared state, live updates and caching ---
   shared: SharedStateConfig;
+  tracing: TracingConfig;
+}
+
+/** What OTEL_TRACES_SAMPLER names. */
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** OpenTelemetry traces (see src/observability/tracing.ts). */
+export interface TracingConfig {
+  /** The URL spans are POSTed to (`/v1/traces` included); undefined: tracing is off, no SDK is started. */
+  endpoint: string | undefined;
+  protocol: (typeof OTLP_PROTOCOLS)[number];
+  /** Sent with every export (an API key, say): never logged. */
+  headers: Record<string, string>;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  sampler: SamplerName;
+  /** The fraction of traces the ratio samplers keep. */
+  samplerRatio: number;
+  /** The batch span processor: exports happen in the background, a full queue drops spans. */
+  batch: { scheduleDelayMs: number; exportTimeoutMs: number; maxQueueSize: number; maxExportBatchSize: number };
 }
 
 /** Redis, subscriptions and the response cache (see src/shared-state/, src/live/, src/cache/). */
@@ -543,6 +687,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptions: env.MAX_SUBSCRIPTIONS,
       responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
       responseCacheMaxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+    },
+    tracing: tracingFromEnv(env),
+  };
+}
+
+function tracingFromEnv(env: Env): TracingConfig {
+  const off = env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none';
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${withTrailingSlash(base)}v1/traces`);
+  return {
+    endpoint: off ? undefined : endpoint,
+    protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    headers: { ...env.OTEL_EXPORTER_OTLP_HEADERS, ...env.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: env.OTEL_SERVICE_NAME,
+    resourceAttributes: env.OTEL_RESOURCE_ATTRIBUTES ?? {},
+    sampler: env.OTEL_TRACES_SAMPLER,
+    samplerRatio: env.OTEL_TRACES_SAMPLER_ARG ?? 1,
+    batch: {
+      scheduleDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+      exportTimeoutMs: env.OTEL_BSP_EXPORT_TIMEOUT,
+      maxQueueSize: env.OTEL_BSP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: Math.min(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, env.OTEL_BSP_MAX_QUEUE_SIZE),
     },
   };
 }
