@@ -6,22 +6,27 @@ import { setTags } from './set-tags.ts';
 import { listProjectTags } from './tags.ts';
 
 interface Route {
+  /** The route's shape (`assignments/:id/`): what its spans are named by. */
+  shape: string;
   /** Matched against the pathname; an optional capture group is the path id. */
   pattern: RegExp;
   methods: Readonly<Record<string, Handler>>;
 }
 
 // `set_tags` cannot be taken for an id: ids are digits only (a non-integer id is 404).
+const routeOf = (shape: string, methods: Route['methods']): Route => ({ shape, pattern: routePattern(shape), methods });
+
 const ROUTE_TABLE: readonly Route[] = [
-  { pattern: routePattern(ROUTES.assignment), methods: { GET: getAssignment } },
-  { pattern: routePattern(ROUTES.setTags), methods: { POST: setTags } },
-  { pattern: routePattern(ROUTES.assignments), methods: { GET: listAssignments } },
-  { pattern: routePattern(ROUTES.projectTags), methods: { GET: listProjectTags } },
+  routeOf(ROUTES.assignment, { GET: getAssignment }),
+  routeOf(ROUTES.setTags, { POST: setTags }),
+  routeOf(ROUTES.assignments, { GET: listAssignments }),
+  routeOf(ROUTES.projectTags, { GET: listProjectTags }),
   // Not part of the contract: lets tests see what `notify` recorded.
-  { pattern: routePattern('_dev/notifications/'), methods: { GET: listNotifications } },
+  routeOf('_dev/notifications/', { GET: listNotifications }),
 ];
 
 export interface RouteMatch {
+  shape: string;
   methods: Readonly<Record<string, Handler>>;
   pathId: number | undefined;
 }
@@ -33,7 +38,7 @@ export function matchRoute(pathname: string): RouteMatch | undefined {
     if (!match) continue;
     const pathId = match[1] === undefined ? undefined : Number(match[1]);
     if (pathId !== undefined && !Number.isSafeInteger(pathId)) return undefined;
-    return { methods: route.methods, pathId };
+    return { shape: route.shape, methods: route.methods, pathId };
   }
   return undefined;
 }

@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { authenticate, readCredentials, type Credentials } from './auth.ts';
 import type { RequestContext } from './context.ts';
 import { HttpError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
@@ -27,6 +30,8 @@ export interface DevBackendOptions {
   failSeed?: number;
   /** Keep the `requests` log (tests count upstream calls with it). Default true; long-running servers turn it off. */
   recordRequests?: boolean;
+  /** Traces every request as a SERVER span continuing the caller's `traceparent`, as Synapse's own tracing would. */
+  tracer?: Tracer | undefined;
 }
 
 /** Most entries the request log keeps; past it the older half is dropped, so memory stays bounded. */
@@ -44,6 +49,8 @@ export interface RecordedRequest {
   tenant: string | null;
   /** The answer's status; 0 while unanswered, and for requests never answered. */
   status: number;
+  /** The W3C `traceparent` header the caller sent, or null: how tests see the trace continue upstream. */
+  traceparent: string | null;
 }
 
 export interface DevBackend {
@@ -72,7 +79,7 @@ export async function createDevBackend(options: DevBackendOptions): Promise<DevB
       { latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0, hang: false },
       options.failSeed ?? 1,
     );
-    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true, options.maxPageSize ?? 1000);
+    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true, options.maxPageSize ?? 1000, options.tracer);
     await backend.listen(options.host ?? '127.0.0.1', options.port ?? 0);
     return backend;
   } catch (error) {
@@ -95,6 +102,7 @@ class DevBackendServer implements DevBackend {
     private readonly faults: Faults,
     private readonly recording: boolean,
     private readonly maxPageSize: number,
+    private readonly tracer: Tracer | undefined,
   ) {
     this.server = createServer((request, response) => void this.handle(request, response));
   }
@@ -157,7 +165,7 @@ class DevBackendServer implements DevBackend {
     const url = requestUrl(request, this.address);
     const query = Object.fromEntries(url.searchParams);
     const credentials = readCredentials(request.headers);
-    const tenant = request.headers['synapse-tenant'];
+    const { 'synapse-tenant': tenant, traceparent } = request.headers;
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,
@@ -165,6 +173,7 @@ class DevBackendServer implements DevBackend {
       token: credentials.kind === 'token' ? credentials.token : null,
       tenant: typeof tenant === 'string' ? tenant : null,
       status: 0,
+      traceparent: typeof traceparent === 'string' ? traceparent : null,
     };
     if (this.recording) {
       if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
@@ -173,7 +182,11 @@ class DevBackendServer implements DevBackend {
     this.count++;
     this.active++;
     this.peak = Math.max(this.peak, this.active);
-    response.once('close', () => this.active--);
+    const span = this.tracer && serverSpan(this.tracer, record.method, url.pathname, request.headers);
+    response.once('close', () => {
+      this.active--;
+      if (span) endServerSpan(span, record.status);
+    });
     // Media files come from a static file server in a real deployment: no latency or
     // failures are injected there, and no fault draw is used up, so fault runs stay as seeded.
     if (serveMedia(this.store, request, response, url.pathname)) {
@@ -225,4 +238,29 @@ class DevBackendServer implements DevBackend {
       body: parts.body,
     });
   }
+}
+
+const propagator = new W3CTraceContextPropagator();
+const nodeHeaders: TextMapGetter<IncomingHttpHeaders> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key],
+};
+
+/** The span of one request, a child of the caller's span when a `traceparent` came; named by the route's shape. */
+function serverSpan(tracer: Tracer, method: string, pathname: string, headers: IncomingHttpHeaders): Span {
+  const parent = propagator.extract(ROOT_CONTEXT, headers, nodeHeaders);
+  const shape = matchRoute(pathname)?.shape;
+  const route = shape === undefined ? undefined : `/${shape}`;
+  return tracer.startSpan(
+    route ? `${method} ${route}` : method,
+    { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}) } },
+    parent,
+  );
+}
+
+/** Ends a request's span with its status (0: never answered); a 5xx is the server's error, as the conventions say. */
+function endServerSpan(span: Span, status: number): void {
+  if (status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }

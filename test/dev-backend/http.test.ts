@@ -164,9 +164,10 @@ describe('request bodies', () => {
 });
 
 describe('request recording', () => {
-  it('records method, path, query, token and tenant, and the status at the end', async () => {
+  it('records method, path, query, token, tenant and trace context, and the status at the end', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await call(backend, 'sdk/assignments/?status=pending&page_size=5&status=completed', {
-      headers: { 'Synapse-Tenant': 'Token acme' },
+      headers: { 'Synapse-Tenant': 'Token acme', traceparent },
     });
     await call(backend, 'assignments/1/', { token: null, headers: { 'Synapse-Access-Token': `Token ${TOKENS.viewer}` } });
     await call(backend, 'assignments/1/', { token: null });
@@ -180,10 +181,11 @@ describe('request recording', () => {
         token: TOKENS.admin,
         tenant: 'Token acme',
         status: 200,
+        traceparent,
       },
-      { method: 'GET', path: '/assignments/1/', query: {}, token: TOKENS.viewer, tenant: null, status: 200 },
-      { method: 'GET', path: '/assignments/1/', query: {}, token: null, tenant: null, status: 401 },
-      { method: 'POST', path: '/assignments/set_tags/', query: {}, token: TOKENS.bob, tenant: null, status: 403 },
+      { method: 'GET', path: '/assignments/1/', query: {}, token: TOKENS.viewer, tenant: null, status: 200, traceparent: null },
+      { method: 'GET', path: '/assignments/1/', query: {}, token: null, tenant: null, status: 401, traceparent: null },
+      { method: 'POST', path: '/assignments/set_tags/', query: {}, token: TOKENS.bob, tenant: null, status: 403, traceparent: null },
     ]);
   });
 
