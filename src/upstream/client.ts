@@ -62,6 +62,38 @@ export interface CallGate {
   recordFailure(): void;
 }
 
+/**
+ * Traces upstream calls (OpenTelemetry; observability/tracing.ts implements it). Given
+ * only when tracing is on: a gateway without it makes no span and copies no header.
+ */
+export interface CallTracer {
+  /** Starts the span of one HTTP exchange; the call sends the headers it returns (its own `traceparent` added). */
+  start(call: TracedCallInfo, headers: Record<string, string>): TracedCall;
+  /** Records on the operation's span what happened between exchanges: a retry planned, a breaker or budget refusal. */
+  event(name: UpstreamTraceEvent, call: TracedCallInfo & { status?: number | null; delayMs?: number }): void;
+}
+
+/** One upstream exchange as a span shows it: never the token, which travels in a header. */
+export interface TracedCallInfo {
+  method: 'GET' | 'POST';
+  route: RouteShape;
+  origin: string;
+  /** Absolute path with its query. */
+  path: string;
+  /** 0 for the first attempt, 1 for the first retry... */
+  attempt: number;
+}
+
+/** The span of one exchange, ended once with its answer. */
+export interface TracedCall {
+  headers: Record<string, string>;
+  /** `status` null: no answer came; `failure`: the reason we give the caller (our wording, never the upstream body). */
+  end(status: number | null, failure?: string): void;
+}
+
+/** What happens to a call outside any exchange, recorded as span events. */
+export type UpstreamTraceEvent = 'upstream.retry' | 'upstream.retry_budget_refused' | 'upstream.circuit_open';
+
 export interface SynapseClientOptions {
   config: UpstreamConfig & { baseUrl: string };
   credentials: Credentials;
@@ -75,6 +107,8 @@ export interface SynapseClientOptions {
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onCall?: (event: UpstreamCallEvent) => void;
+  /** Spans of this client's calls; absent when tracing is off. */
+  tracer?: CallTracer;
   /** The upstream answered 401: these credentials no longer work (caches and streams of the caller must end). */
   onUnauthenticated?: () => void;
 }
@@ -117,6 +151,7 @@ export class SynapseClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly gate: CallGate | undefined;
   private readonly onCall: ((event: UpstreamCallEvent) => void) | undefined;
+  private readonly tracer: CallTracer | undefined;
   private readonly onUnauthenticated: (() => void) | undefined;
   /** Caps this operation's calls in flight, whatever mix of methods issues them. */
   private readonly slots: CallSlots;
@@ -136,6 +171,7 @@ export class SynapseClient {
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy(options.config.retries);
     this.gate = options.gate;
     this.onCall = options.onCall;
+    this.tracer = options.tracer;
     this.onUnauthenticated = options.onUnauthenticated;
     this.slots = new CallSlots(options.config.concurrency);
   }
@@ -301,7 +337,13 @@ export class SynapseClient {
         // A retry that could only start after the deadline (a long Retry-After) is no retry:
         // answer now with the upstream's error and its Retry-After, not with a timeout later
         // (and without spending the budget on it).
-        if (performance.now() + delay >= this.deadlineAt || !this.retryPolicy.budget.tryAcquire()) throw error;
+        if (performance.now() + delay >= this.deadlineAt) throw error;
+        const call = this.tracer && { method, route, origin: this.origin, path: this.basePath + path, attempt, status: error.status };
+        if (!this.retryPolicy.budget.tryAcquire()) {
+          if (call) this.tracer!.event('upstream.retry_budget_refused', call);
+          throw error;
+        }
+        if (call) this.tracer!.event('upstream.retry', { ...call, delayMs: Math.round(delay) });
         await sleep(delay, this.signal);
       }
     }
@@ -316,9 +358,21 @@ export class SynapseClient {
   ): Promise<T> {
     // An UpstreamError like any other cancellation, not the raw abort reason (which would mask as INTERNAL_SERVER_ERROR).
     if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason, false);
-    this.gate?.assertCanCall();
+    const fullPath = this.basePath + path;
+    try {
+      this.gate?.assertCanCall();
+    } catch (error) {
+      // The breaker refuses with UPSTREAM_UNAVAILABLE; a caller without credentials is refused otherwise.
+      if (this.tracer && error instanceof UpstreamError && error.code === 'UPSTREAM_UNAVAILABLE') {
+        this.tracer.event('upstream.circuit_open', { method, route, origin: this.origin, path: fullPath, attempt });
+      }
+      throw error;
+    }
     const started = performance.now();
     let status: number | null = null;
+    let failure: string | undefined;
+    const headers = body === undefined ? this.getHeaders : this.postHeaders;
+    const traced = this.tracer?.start({ method, route, origin: this.origin, path: fullPath, attempt }, headers);
     this.stats.requests++;
     this.stats.begin();
     try {
@@ -326,8 +380,8 @@ export class SynapseClient {
       const response = await this.transport.request({
         method,
         origin: this.origin,
-        path: this.basePath + path,
-        headers: body === undefined ? this.getHeaders : this.postHeaders,
+        path: fullPath,
+        headers: traced ? traced.headers : headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: this.signal,
         timeoutMs: this.config.timeoutMs,
@@ -344,8 +398,10 @@ export class SynapseClient {
       const unwell = mapped.code === 'UPSTREAM_UNAVAILABLE' && (mapped.status === null || mapped.status >= 500);
       if (unwell && !this.signal?.aborted) this.gate?.recordFailure();
       else if (!unwell && mapped.status !== null) this.gate?.recordSuccess();
+      failure = mapped.message;
       throw mapped;
     } finally {
+      traced?.end(status, failure);
       this.stats.end();
       this.onCall?.({ method, route, status, ms: performance.now() - started, attempt });
     }
