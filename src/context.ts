@@ -4,7 +4,7 @@ import type { Config, UpstreamConfig } from './config.ts';
 import { unauthenticatedError } from './graphql/errors.ts';
 import { createLoaders, type Loaders } from './graphql/loaders/create-loaders.ts';
 import type { AssignmentChange, LiveUpdates } from './live/live-updates.ts';
-import { SynapseClient, UpstreamStats, type CallGate, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
+import { SynapseClient, UpstreamStats, type CallGate, type CallTracer, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { Transport } from './upstream/transport.ts';
 
@@ -42,6 +42,8 @@ export interface ContextDeps {
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /** Spans of upstream calls, when tracing is on. */
+  callTracer?: CallTracer | undefined;
   now?: () => Date;
   live: LiveUpdates;
   afterWrite(change: AssignmentChange): Promise<void>;
@@ -144,6 +146,7 @@ export function createClient(
     ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
     ...(gate ? { gate } : {}),
     ...(deps.onUpstreamCall ? { onCall: deps.onUpstreamCall } : {}),
+    ...(deps.callTracer ? { tracer: deps.callTracer } : {}),
     ...(key === null ? {} : { onUnauthenticated: () => deps.onCredentialsRefused(key) }),
   });
 }

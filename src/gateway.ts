@@ -11,6 +11,7 @@ import { useRequireCredentials } from './graphql/plugins/require-credentials.ts'
 import { createObservability } from './observability/index.ts';
 import type { Logger } from './observability/logger.ts';
 import { newRequestState, type RequestState } from './observability/request-state.ts';
+import { createTracing, startTraceExport } from './observability/tracing.ts';
 import { LiveUpdates } from './live/live-updates.ts';
 import { createReliability, type CircuitBreaker } from './reliability/index.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
@@ -19,6 +20,8 @@ import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import { createTransport, type FetchFn } from './upstream/transport.ts';
+
+const GRAPHQL_ENDPOINT = '/graphql';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, ContextExtension>;
 
@@ -63,6 +66,10 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     redisStatus: () => shared.status(),
     liveSize: () => live.size,
   });
+  // Off (undefined) unless an OTLP endpoint is configured: then no span, context or header is ever made.
+  const traceExport = startTraceExport(config.tracing, observability.logger);
+  const tracing =
+    traceExport && createTracing(traceExport.tracer, { graphqlEndpoint: GRAPHQL_ENDPOINT, requestState: (request) => states.get(request) });
   const onUpstreamCall = deps.onUpstreamCall;
   const { upstream } = config;
   const transport = createTransport({
@@ -94,6 +101,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     maxTotal: config.shared.maxSubscriptions,
     pageSize: config.upstream.pageSize,
     logger: observability.logger,
+    tracePoll: tracing?.tracePoll,
   });
   const contextDeps: ContextDeps = {
     config,
@@ -107,6 +115,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
           onUpstreamCall(event);
         }
       : observability.onUpstreamCall,
+    callTracer: tracing?.calls,
     live,
     async afterWrite(change) {
       live.publish(change);
@@ -119,7 +128,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
   };
   return createYoga<Record<string, unknown>, ContextExtension>({
     schema: buildSchema(),
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // useGraphiQLPage serves GraphiQL instead (compressed, cacheable, from node_modules: no CDN).
     graphiql: false,
@@ -144,6 +153,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     ...securityOptions(config),
     plugins: [
       useRequestState(states),
+      ...(tracing ? [tracing.plugin] : []),
       ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),
       ...securityPlugins(config, shared),
       useRequireCredentials(),
@@ -156,6 +166,8 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
           await live.close();
           if (!deps.shared) await shared.close();
           await transport.close();
+          // Last: the spans of whatever the steps above ended are exported too.
+          await traceExport?.shutdown();
         },
       },
     ],

@@ -112,6 +112,15 @@ describe('layout: one room per layer', () => {
     expect(reaching('live', ['graphql/', 'gateway.ts'])).toEqual([]);
   });
 
+  it('keeps OpenTelemetry in observability/ and the dev backend: the client and the pollers are traced through seams', () => {
+    const packageImports = (file: string) =>
+      [...readFileSync(join(SRC, file), 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](@opentelemetry\/[^'"]+)['"]/g)].map((match) => `${file} -> ${match[1]}`);
+    const users = files.flatMap(packageImports);
+    expect(users.filter((line) => !line.startsWith('observability/') && !line.startsWith('dev-backend/'))).toEqual([]);
+    // The scan finds what it looks for.
+    expect(users).toContain('observability/tracing.ts -> @opentelemetry/sdk-trace');
+  });
+
   it('has no import cycle in src/, within a folder or across folders', () => {
     const graph = new Map(files.map((file) => [file, importsOf(file)]));
     expect(importCycles(graph)).toEqual([]);

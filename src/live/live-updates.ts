@@ -44,6 +44,8 @@ export interface LiveUpdatesOptions {
   /** Rows asked per page of a poll. */
   pageSize: number;
   logger: Logger;
+  /** Runs a poll's reads in a span of their own, when tracing is on. */
+  tracePoll?: (<T>(poll: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 /** Undelivered events one subscriber may have queued before it is ended as too slow. */
@@ -282,7 +284,8 @@ class LiveGroup {
     const shared = await leases.read(`cursor:${this.key}`);
     if (shared !== undefined && (this.cursor === undefined || epochMicros(shared) > epochMicros(this.cursor))) this.cursor = shared;
     try {
-      const { rows, complete } = await this.readChanges();
+      const { tracePoll } = this.options;
+      const { rows, complete } = await (tracePoll ? tracePoll(() => this.readChanges()) : this.readChanges());
       if (this.ended) return;
       const last = rows.at(-1);
       this.cursorInclusive = !complete;

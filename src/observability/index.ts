@@ -40,7 +40,7 @@ export interface Observability {
 
 /** Health, readiness, metrics and logging of one gateway. */
 export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
-  const logger = deps.logger ?? createLogger(config.reliability.logLevel);
+  const logger = deps.logger ?? createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
   const plugins: Plugin[] = [
     useUpstreamReadiness({
       baseUrl: deps.baseUrl,

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -46,11 +47,15 @@ const STDOUT_BUFFER_BYTES = 4096;
 const STDOUT_FLUSH_MS = 1000;
 const WARN_LEVEL = 40;
 
-/** JSON lines to stdout (or `destination`, for tests), tokens redacted. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * JSON lines to stdout (or `destination`, for tests), tokens redacted. With `traceIds` (tracing
+ * on), every line written while a span is active carries its `trace_id` and `span_id`.
+ */
+export function createLogger(level: string, destination?: DestinationStream, { traceIds = false } = {}): Logger {
   const options = {
     level,
     base: { service: 'synapse-gateway' },
+    ...(traceIds ? { mixin: traceFields } : {}),
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label: string) => ({ level: label }),
@@ -74,6 +79,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     stdout,
   );
+}
+
+const NO_FIELDS = Object.freeze({});
+
+/**
+ * pino mixin: the ids of the active span (see tracing.ts), so a log line leads to its
+ * trace: an operation's line, an upstream warning written while the operation runs.
+ */
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return NO_FIELDS;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
 }
 
 /** Codes that describe the caller's request, not a fault of ours: no stack, no error line. */

@@ -12,6 +12,22 @@ interface Entry {
 /** Codes that mean "the gateway or its upstream failed", as opposed to a refused request. */
 const FAULT_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
 
+/** Whether an error code says the gateway or its upstream failed (a warning, a failed span), not the caller. */
+export function isFault(code: string): boolean {
+  return FAULT_CODES.has(code);
+}
+
+type ResultErrors = { errors?: readonly { extensions?: { readonly [key: string]: unknown } }[] };
+
+/** The `extensions.code` of every error of a result, or of one part of a stream (its deferred and streamed parts too). */
+export function errorCodesOf(result: ResultErrors & { incremental?: readonly ResultErrors[] }): string[] {
+  const codes: string[] = [];
+  for (const part of [result, ...(result.incremental ?? [])]) {
+    for (const error of part.errors ?? []) codes.push(String(error.extensions?.['code'] ?? 'UNKNOWN'));
+  }
+  return codes;
+}
+
 /**
  * One JSON line per GraphQL request once its response is ready: request id, operation
  * name and type, HTTP status, duration, what it cost upstream (requests, retries,
@@ -49,10 +65,7 @@ export function useOperationLog(options: {
       // entryOf, not get: requests refused before their params were read (413, CSRF,
       // batching) reach here without an entry and must be logged with their id too.
       const entry = entryOf(request);
-      for (const single of Array.isArray(result) ? result : [result]) {
-        const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? [];
-        for (const error of errors) entry.errorCodes.push(String(error.extensions?.code ?? 'UNKNOWN'));
-      }
+      for (const single of Array.isArray(result) ? result : [result]) entry.errorCodes.push(...errorCodesOf(single as ResultErrors));
     },
     onResponse({ request, response }) {
       const entry = entries.get(request);
@@ -60,7 +73,7 @@ export function useOperationLog(options: {
       entries.delete(request);
       const state = options.requestState(request);
       const codes = [...new Set(entry.errorCodes)];
-      const fault = response.status >= 500 || codes.some((code) => FAULT_CODES.has(code));
+      const fault = response.status >= 500 || codes.some(isFault);
       const line = {
         requestId: state?.requestId,
         operationName: entry.operationNames.length > 1 ? entry.operationNames.join(',') : (entry.operationNames[0] ?? null),

@@ -83,7 +83,7 @@ export function useUpstreamReadiness(options: ReadinessOptions): Plugin {
 const READY_PATH = '/ready';
 
 /** The path of an absolute URL, without parsing it into a URL object. */
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
   if (start === -1) return '/';
   const query = url.indexOf('?', start);

@@ -8,6 +8,7 @@ import { demoTokens } from '../dev-backend/users.ts';
 import { createGateway } from '../gateway.ts';
 import { createSharedState } from '../shared-state/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { startTraceExport, type TraceExport } from '../observability/tracing.ts';
 import { attachWebSockets } from './websocket.ts';
 
 /** The process: read config, start the embedded backend if none is set, listen, stop cleanly. */
@@ -22,15 +23,18 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.reliability.logLevel);
+  const logger = createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
 
   let backend: DevBackend | undefined;
+  let backendTraces: TraceExport | undefined;
   let baseUrl = config.upstream.baseUrl;
   if (baseUrl === undefined) {
     const { devBackend } = config;
     if (devBackend.dbPath !== ':memory:') mkdirSync(dirname(devBackend.dbPath), { recursive: true });
     // Loaded only here: a gateway fronting a real backend never loads SQLite or the seed.
     const { createDevBackend } = await import('../dev-backend/server.ts');
+    // A service of its own in the traces, as Synapse would be: its spans continue the gateway's calls.
+    backendTraces = startTraceExport(config.tracing, logger, 'synapse-dev-backend');
     backend = await createDevBackend({
       dbPath: devBackend.dbPath,
       host: devBackend.host,
@@ -40,6 +44,7 @@ export async function main(): Promise<void> {
       failRate: devBackend.failRate,
       maxPageSize: devBackend.maxPageSize,
       recordRequests: false,
+      tracer: backendTraces?.tracer,
     });
     baseUrl = backend.url;
     logger.info({ url: baseUrl, database: devBackend.dbPath }, 'embedded Synapse development backend started');
@@ -108,6 +113,7 @@ export async function main(): Promise<void> {
       try {
         // Closes the SQLite database (checkpointing its WAL) after the last request.
         await backend?.close();
+        await backendTraces?.shutdown();
       } catch (error) {
         logger.error({ err: error }, 'embedded backend did not close cleanly');
         exitCode = 1;

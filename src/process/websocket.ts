@@ -6,8 +6,11 @@ import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.ts';
 import { withExtensions } from '../graphql/errors.ts';
 
-/** Headers a client may pass in the `connection_init` payload (browsers cannot set them on a WebSocket). */
-const CREDENTIAL_HEADERS = ['authorization', 'synapse-access-token', 'synapse-tenant', 'x-request-id'];
+/**
+ * Headers a client may pass in the `connection_init` payload (browsers cannot set them on a
+ * WebSocket): credentials, its request id, and the W3C trace context its operations continue.
+ */
+const FORWARDED_HEADERS = ['authorization', 'synapse-access-token', 'synapse-tenant', 'x-request-id', 'traceparent', 'tracestate'];
 
 /**
  * The `graphql-transport-ws` protocol (the graphql-ws library) on the gateway's own
@@ -57,12 +60,12 @@ type Enveloped = { execute: NonNullable<ServerOptions['execute']>; subscribe: No
 /** A Fetch Request standing for one WebSocket operation, so the context reads credentials as for HTTP. */
 function toFetchRequest(upgrade: IncomingMessage, connectionParams: Readonly<Record<string, unknown>> | undefined): Request {
   const headers = new Headers();
-  for (const name of CREDENTIAL_HEADERS) {
+  for (const name of FORWARDED_HEADERS) {
     const value = upgrade.headers[name];
     if (typeof value === 'string') headers.set(name, value);
   }
   for (const [name, value] of Object.entries(connectionParams ?? {})) {
-    if (typeof value === 'string' && CREDENTIAL_HEADERS.includes(name.toLowerCase())) headers.set(name.toLowerCase(), value);
+    if (typeof value === 'string' && FORWARDED_HEADERS.includes(name.toLowerCase())) headers.set(name.toLowerCase(), value);
   }
   return new Request('http://gateway.websocket/graphql', { headers });
 }

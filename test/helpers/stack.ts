@@ -1,6 +1,8 @@
 import { loadConfig, type Config, type UpstreamConfig } from '../../src/config.ts';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
 import { createGateway, type Gateway, type GatewayDeps } from '../../src/gateway.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startTraceExport } from '../../src/observability/tracing.ts';
 import { TOKENS } from './tokens.ts';
 
 /** Seed moment shared by tests, so ages and windows are reproducible. */
@@ -45,13 +47,16 @@ export async function startStack(
     deps?: GatewayDeps;
   } = {},
 ): Promise<Stack> {
+  const base = loadConfig({ NODE_ENV: 'test', ...options.env });
+  // With OTEL_* set, the backend traces too, as `npm start` makes it: a service of its own.
+  const backendTraces = startTraceExport(base.tracing, createLogger('silent'), 'synapse-dev-backend');
   const backend = await createDevBackend({
     dbPath: ':memory:',
     port: 0,
     seed: { assignments: options.assignments ?? 600, projects: options.projects ?? 4, now: SEED_NOW },
     ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
+    tracer: backendTraces?.tracer,
   });
-  const base = loadConfig({ NODE_ENV: 'test', ...options.env });
   const config = {
     ...base,
     upstream: { ...base.upstream, baseUrl: backend.url, idsFilter: true, ...options.upstream },
@@ -81,6 +86,7 @@ export async function startStack(
       // Ends live streams and their pollers, then the backend.
       await gateway.dispose();
       await backend.close();
+      await backendTraces?.shutdown();
     },
   } as Stack;
 }
