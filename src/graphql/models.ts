@@ -32,7 +32,12 @@ export type SetAssignmentTagsPayloadModel = Omit<SetAssignmentTagsPayload, 'assi
   assignmentIds: number[];
   tags: TagModel[];
 };
-/** A report as resolved: the streamed figures, and the backlog when the operation asked for it. */
-export interface AssignmentAnalyticsModel extends AnalyticsResult {
-  backlog: BacklogModel | null;
+/**
+ * A report as resolved: its window, known before any read; the figures of the streamed pass
+ * and the backlog (when asked for) as promises, awaited by the fields that show them. So an
+ * operation that defers those fields gets the window and the backlog first.
+ */
+export interface AssignmentAnalyticsModel extends Pick<AnalyticsResult, 'from' | 'to'> {
+  pass: Promise<AnalyticsResult>;
+  backlog: Promise<BacklogModel> | null;
 }

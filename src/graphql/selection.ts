@@ -6,11 +6,13 @@ export interface SelectedField {
   name: string;
   args: Record<string, unknown>;
   nodes: FieldNode[];
+  /** Asked inside a `@defer` fragment: answered in a later part, after the rest. */
+  deferred: boolean;
 }
 
 /**
  * What the operation selects below the field being resolved (aliases kept apart,
- * fragments and @skip/@include applied, variables read). A resolver that computes
+ * fragments and @skip/@include applied, variables read, deferred fragments marked). A resolver that computes
  * every figure in one pass over the upstream reads it to know, before reading,
  * which figures and which arguments its children will ask for.
  */
@@ -22,13 +24,13 @@ export function selectedSubfields(info: GraphQLResolveInfo): SelectedField[] {
   const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, type, [...info.fieldNodes]);
   const definitions = type.getFields();
   const selected: SelectedField[] = [];
-  for (const map of [fields, ...patches.map((patch) => patch.fields)]) {
+  for (const [index, map] of [fields, ...patches.map((patch) => patch.fields)].entries()) {
     for (const nodes of map.values()) {
       const name = nodes[0]!.name.value;
       const definition = definitions[name];
       // __typename and other meta fields have no definition on the type.
       const args = definition ? getArgumentValues(definition, nodes[0]!, info.variableValues) : {};
-      selected.push({ name, args, nodes });
+      selected.push({ name, args, nodes, deferred: index > 0 });
     }
   }
   return selected;

@@ -89,8 +89,14 @@ export const workflowResolvers: Resolvers = {
     assignment: (action, _args, ctx) => ctx.loaders.assignmentById.load(action.assignment.id),
   },
   AssignmentAnalytics: {
-    series: (model, { bucket, timeZone }) => {
-      const points = model.series.get(seriesKey(bucket, timeZone));
+    totalAssignments: async (model) => (await model.pass).totalAssignments,
+    statusBreakdown: async (model) => (await model.pass).statusBreakdown,
+    assigneePerformance: async (model) => (await model.pass).assigneePerformance,
+    completionRate: async (model) => (await model.pass).completionRate,
+    averageHoursToComplete: async (model) => (await model.pass).averageHoursToComplete,
+    hoursToComplete: async (model) => (await model.pass).hoursToComplete,
+    series: async (model, { bucket, timeZone }) => {
+      const points = (await model.pass).series.get(seriesKey(bucket, timeZone));
       if (!points) throw new Error(`series ${seriesKey(bucket, timeZone)} was not planned`);
       return points;
     },
@@ -135,11 +141,17 @@ async function assignmentQueue(ctx: GatewayContext, args: QueryAssignmentQueueAr
   return { pendingCount: pending.count, maxAssignmentsPerUser, ...workload.result(maxAssignmentsPerUser) };
 }
 
+/** The report's fields known without reading: its window, and the backlog, which has reads of its own. */
+const WINDOW_FIELDS = new Set(['from', 'to', 'backlog', '__typename']);
+
 /**
  * Streams every page of the window into the accumulator; no page outlives its
  * counting. What the operation selects decides the read before it starts: the series
  * it asks for (validated first), whether completion figures need the wider
  * `updated_after` read, and whether the backlog's two one-row reads run beside it.
+ * The reads start at once; the report is answered when they end, except for what the
+ * operation defers: figures asked only in a `@defer` fragment are awaited by their own
+ * fields, so the window and the backlog go out in the first part while the pass streams.
  */
 async function assignmentAnalytics(
   ctx: GatewayContext,
@@ -167,11 +179,19 @@ async function assignmentAnalytics(
   const completions = series.size > 0 || selected.some((f) => f.name === 'assigneePerformance');
   const window = analyticsWindow(args.asOf ?? Instant.fromDate(ctx.now()), days);
   const accumulator = createAnalyticsAccumulator(window, { series: [...series.values()], exactLimit: ctx.config.analytics.exactLimit });
-  const [, backlog] = await Promise.all([
-    readListings(ctx, [{ filter: analyticsFilter(filter, window, completions ? 'updated' : 'created'), add: accumulator.add }]),
-    selected.some((f) => f.name === 'backlog') ? readBacklog(ctx, filter) : null,
-  ]);
-  return { ...accumulator.result(), backlog };
+  const pass = readListings(ctx, [{ filter: analyticsFilter(filter, window, completions ? 'updated' : 'created'), add: accumulator.add }]).then(
+    () => accumulator.result(),
+  );
+  const backlog = selected.some((f) => f.name === 'backlog') ? readBacklog(ctx, filter) : null;
+  const onlyDeferred = (wanted: (name: string) => boolean) =>
+    selected.some((f) => f.deferred && wanted(f.name)) && !selected.some((f) => !f.deferred && wanted(f.name));
+  const passLater = onlyDeferred((name) => !WINDOW_FIELDS.has(name));
+  const backlogLater = onlyDeferred((name) => name === 'backlog');
+  // What is deferred fails its own fields, in a later part: never an unhandled rejection meanwhile.
+  for (const later of [pass, backlog]) later?.catch(() => undefined);
+  // What is not deferred fails the report as a whole, as it always did (the error at `assignmentAnalytics`).
+  await Promise.all([passLater ? null : pass, backlogLater ? null : backlog]);
+  return { from: window.from, to: window.to, pass, backlog };
 }
 
 /** How a `series` field finds its figures again: by the arguments it was asked with. */
