@@ -6,6 +6,7 @@ import { callerKey, createClient, createContext, type ContextDeps, type ContextE
 import { maskError } from './graphql/errors.ts';
 import { graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
+import { useIncrementalDelivery } from './graphql/plugins/incremental-delivery.ts';
 import { useRequestState } from './graphql/plugins/request-state.ts';
 import { useRequireCredentials } from './graphql/plugins/require-credentials.ts';
 import { createObservability } from './observability/index.ts';
@@ -152,6 +153,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     },
     ...securityOptions(config),
     plugins: [
+      useIncrementalDelivery(maskError),
       useRequestState(states),
       ...(tracing ? [tracing.plugin] : []),
       ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),

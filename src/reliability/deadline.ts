@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /** Reason of the abort at release; one shared value, since a DOMException per request costs a stack capture. */
 const FINISHED = new DOMException('operation finished', 'AbortError');
@@ -67,10 +67,25 @@ export class OperationDeadlines {
     this.active.delete(request);
   }
 
-  /** Yoga plugin that releases each request's deadline once its response is ready. */
+  /**
+   * Yoga plugin that releases each request's deadline once its response is ready, or, for
+   * an answer in parts (@defer, @stream), once its last part is sent or its client goes:
+   * deferred fields still call upstream after the response began, within the same deadline.
+   */
   plugin(): Plugin {
+    const streaming = new WeakSet<Request>();
     return {
-      onResponse: ({ request }) => this.release(request),
+      onExecute: ({ args }) => ({
+        onExecuteDone: ({ result }) => {
+          const { request } = args.contextValue as { request?: Request };
+          if (!request || !isAsyncIterable(result)) return undefined;
+          streaming.add(request);
+          return { onEnd: () => this.release(request) };
+        },
+      }),
+      onResponse: ({ request }) => {
+        if (!streaming.has(request)) this.release(request);
+      },
     };
   }
 }

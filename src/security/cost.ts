@@ -13,11 +13,11 @@ import {
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/connection.ts';
 import { MAX_IDS_PER_QUERY } from '../graphql/resolvers/assignment.ts';
 import { documentLimitError } from './limit-errors.ts';
-import { isExecutionResult } from '../graphql/results.ts';
+import { isExecutionResult, mapIncrementalParts } from '../graphql/results.ts';
 
 /** Weights of graphql-armor's cost-limit, so figures compare with its documentation. */
 const COST_WEIGHTS = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 } as const;
@@ -81,9 +81,14 @@ export function useCostLimit(options: CostLimitOptions): Plugin {
       estimates.set(request, estimate);
     },
     onResultProcess({ request, result, setResult }) {
-      if (Array.isArray(result) || !isExecutionResult(result)) return;
+      if (Array.isArray(result)) return;
       const cost = { estimated: estimates.get(request) ?? 0, limit: options.maxCost };
-      setResult({ ...result, extensions: { ...result.extensions, cost } });
+      // An answer in parts (@defer, @stream) was estimated whole: its first part says so.
+      if (isAsyncIterable(result)) {
+        setResult(mapIncrementalParts(result, (part, first) => (first ? { ...part, extensions: { ...part.extensions, cost } } : part)));
+      } else if (isExecutionResult(result)) {
+        setResult({ ...result, extensions: { ...result.extensions, cost } });
+      }
     },
   };
 }

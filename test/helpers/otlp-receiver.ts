@@ -20,6 +20,7 @@ export interface ReceivedSpan {
   /** The resource's attributes (`service.name`...). */
   resource: Record<string, AttributeValue>;
   startNanos: bigint;
+  endNanos: bigint;
 }
 
 /** One export request as it arrived. */
@@ -126,6 +127,7 @@ interface JsonSpan {
   name: string;
   kind: number;
   startTimeUnixNano: string | number;
+  endTimeUnixNano: string | number;
   attributes?: JsonKeyValue[];
   events?: { name: string; attributes?: JsonKeyValue[] }[];
   status?: { code?: number; message?: string };
@@ -158,6 +160,7 @@ function fromJson(body: JsonRequest): ReceivedSpan[] {
         status: { code: span.status?.code ?? 0, message: span.status?.message ?? '' },
         resource,
         startNanos: BigInt(span.startTimeUnixNano),
+        endNanos: BigInt(span.endTimeUnixNano),
       })),
     );
   });
@@ -226,7 +229,7 @@ function keyValues(list: Buffer[]): Record<string, AttributeValue> {
 /**
  * ExportTraceServiceRequest { 1: ResourceSpans { 1: Resource { 1: attributes }, 2: ScopeSpans
  * { 2: Span } } }; Span { 1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 6 kind,
- * 7 start_time_unix_nano, 9 attributes, 11 events { 2 name, 3 attributes }, 15 status
+ * 7 start_time_unix_nano, 8 end_time_unix_nano, 9 attributes, 11 events { 2 name, 3 attributes }, 15 status
  * { 2 message, 3 code } }.
  */
 function fromProtobuf(body: Buffer): ReceivedSpan[] {
@@ -251,6 +254,7 @@ function fromProtobuf(body: Buffer): ReceivedSpan[] {
           status: { code: Number(number(status, 3)), message: text(status, 2) },
           resource,
           startNanos: firstBytes(span, 7).readBigUInt64LE(0),
+          endNanos: firstBytes(span, 8).readBigUInt64LE(0),
         };
       }),
     );

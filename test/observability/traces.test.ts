@@ -7,6 +7,7 @@ import { subscribeSse } from '../helpers/live-clients.ts';
 import { startOtlpReceiver, type AttributeValue, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { serve } from '../helpers/serve.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
+import { upstreamGate } from '../helpers/upstream-gate.ts';
 
 const KIND = ['unspecified', 'internal', 'server', 'client'] as const;
 const ERROR_STATUS = 2;
@@ -65,13 +66,14 @@ describe('traces over OTLP/HTTP protobuf: a list query with tags, continued from
   let receiver: OtlpReceiver;
   let stack: Stack;
   const lines: Record<string, unknown>[] = [];
+  const gate = upstreamGate((url) => url.pathname.endsWith('/projects/2/tags/'));
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }, { traceIds: true });
     stack = await startStack({
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_SERVICE_NAME: 'synapse-gateway' },
-      deps: { logger },
+      deps: { logger, fetch: gate.fetch },
     });
   });
   afterAll(async () => {
@@ -168,6 +170,40 @@ describe('traces over OTLP/HTTP protobuf: a list query with tags, continued from
       expect(receiver.spans.filter((other) => other.traceId === span.traceId)).toHaveLength(1);
     }
     expect(stack.upstreamCalls()).toEqual([]);
+  });
+
+  it('keeps the span of an answer in parts open until its last part: the deferred call is its child too', async () => {
+    const traceparent = `00-${'12'.repeat(16)}-${'34'.repeat(8)}-01`;
+    // The deferred call is held until the first part has been read: it ends after the response began.
+    gate.close();
+    const response = await stack.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: `Token ${TOKENS.admin}`, traceparent },
+      body: JSON.stringify({ query: 'query Parts { assignment(id: 1) { id } ... @defer { tags(projectId: 2) { name } } }' }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (let chunks = 0; !text.includes('"hasNext":true') && chunks < 1_000; chunks++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toContain('"assignment":{"id":"1"}');
+    await gate.holding(1);
+    gate.open();
+    for (let chunks = 0; chunks < 1_000; chunks++) if ((await reader.read()).done) break;
+    await receiver.waitFor('the operation in parts', (spans) => named(spans, 'query', 'server').some((span) => span.traceId === '12'.repeat(16)));
+    await receiver.waitFor('its backend spans', (spans) => spans.filter((span) => span.traceId === '12'.repeat(16)).length >= 5);
+    const [operation] = named(receiver.spans, 'query', 'server').filter((span) => span.traceId === '12'.repeat(16));
+    expect(operation!.attributes).toMatchObject({ 'graphql.operation.name': 'Parts', 'synapse.outcome': 'ok', 'synapse.upstream.requests': 2 });
+    // Both calls, the deferred one included, are children of the operation's span (they run concurrently).
+    const calls = receiver.spans.filter((span) => span.parentSpanId === operation!.spanId);
+    expect(calls.map((call) => `${call.name} (${KIND[call.kind]})`).sort()).toEqual(['GET /projects/:id/tags/ (client)', 'GET /sdk/assignments/ (client)']);
+    for (const call of calls) expect(receiver.spans.filter((span) => span.parentSpanId === call.spanId).map((span) => span.resource['service.name'])).toEqual(['synapse-dev-backend']);
+    // The operation's span ends with its last part, after every call it made.
+    expect(calls.every((call) => call.endNanos <= operation!.endNanos)).toBe(true);
   });
 
   it("keeps the caller's decision not to sample: nothing exported, but the backend still gets the trace id", async () => {

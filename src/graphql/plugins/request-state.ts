@@ -1,14 +1,15 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { newRequestState, type RequestState } from '../../observability/request-state.ts';
 import { withExtensions } from '../errors.ts';
-import { isExecutionResult } from '../results.ts';
+import { isExecutionResult, mapIncrementalParts, type IncrementalPart } from '../results.ts';
 
 /**
  * Per-request id and upstream cost, tracked from onRequest on. The id goes back in
  * the response header and in `extensions.requestId` of the body and of every error,
  * so a client report can be matched with our logs. `extensions.upstream` shows what
- * the operation cost upstream.
+ * the operation cost upstream. An answer in parts (@defer, @stream) carries the id on its
+ * first part and on every error, and what it cost upstream on its last part, once known.
  */
 export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
   return {
@@ -17,8 +18,9 @@ export function useRequestState(states: WeakMap<Request, RequestState>): Plugin 
     },
     onResultProcess({ request, result, setResult }) {
       const state = states.get(request);
-      if (!state || Array.isArray(result) || !isExecutionResult(result)) return;
-      setResult(withRequestExtensions(result, state));
+      if (!state || Array.isArray(result)) return;
+      if (isAsyncIterable(result)) setResult(mapIncrementalParts(result, (part, first) => withPartExtensions(part, first, state)));
+      else if (isExecutionResult(result)) setResult(withRequestExtensions(result, state));
     },
     onResponse({ request, response }) {
       const state = states.get(request);
@@ -41,6 +43,23 @@ function withRequestExtensions(result: ExecutionResult, state: RequestState): Ex
       // Queries only: a mutation's metadata lists what it invalidated, and is not a lookup.
       ...(typeof responseCache?.hit === 'boolean' ? { cache: responseCache.hit ? 'HIT' : 'MISS' } : {}),
     },
+  };
+}
+
+function withPartExtensions(part: IncrementalPart, first: boolean, state: RequestState): IncrementalPart {
+  const { requestId } = state;
+  const extensions = {
+    ...part.extensions,
+    ...(first ? { requestId } : {}),
+    ...(part.hasNext ? {} : { upstream: state.stats.toJSON() }),
+  };
+  return {
+    ...part,
+    ...(part.errors ? { errors: part.errors.map((error) => withRequestId(error, requestId)) } : {}),
+    ...(part.incremental
+      ? { incremental: part.incremental.map((patch) => (patch.errors ? { ...patch, errors: patch.errors.map((error) => withRequestId(error, requestId)) } : patch)) }
+      : {}),
+    ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
   };
 }
 
