@@ -6,6 +6,7 @@ import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
 import { startFrontend, type Frontend } from '../helpers/frontend.ts';
 import { restAll } from '../helpers/rest.ts';
 import { SEED_NOW } from '../helpers/stack.ts';
+import { upstreamGate } from '../helpers/upstream-gate.ts';
 import { expectedDashboard } from '../workflows/oracle.ts';
 
 /** The browser's own zone: the page draws days in the viewer's zone unless the URL names another. */
@@ -83,6 +84,8 @@ describe('the example dashboard page on a Vite dev server, in headless Chromium,
   let frontend: Frontend;
   let page: Page;
   let rows: WireAssignment[];
+  // The streamed pass over the window reads with `updated_after`; the headline's two one-row reads do not.
+  const gate = upstreamGate((url) => url.searchParams.has('updated_after'));
 
   const open = async (query: Record<string, string>) => {
     await page.goto(`${frontend.vite.origin}/pages/dashboard/?${new URLSearchParams(query)}`);
@@ -121,7 +124,7 @@ describe('the example dashboard page on a Vite dev server, in headless Chromium,
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) return;
-    frontend = await startFrontend({ assignments: 2000, timezoneId: BROWSER_ZONE });
+    frontend = await startFrontend({ assignments: 2000, timezoneId: BROWSER_ZONE, deps: { fetch: gate.fetch } });
     rows = await restAll(frontend.stack.backend.url, '');
     page = frontend.browser.page;
   }, 120_000);
@@ -130,6 +133,36 @@ describe('the example dashboard page on a Vite dev server, in headless Chromium,
 
   beforeEach(() => {
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+    // Each test counts the queries its own page load sent.
+    frontend.gateway.requests.length = 0;
+  });
+
+  it('shows the headline numbers first, while the pass is held upstream, then the chart from the deferred part', async () => {
+    gate.close();
+    try {
+      // Project 4: no other test asks for it, so no cached answer comes back whole.
+      await open({ project: '4', asOf: SEED_NOW.toISOString() });
+      await gate.holding(1);
+      await page.locator('#headline').waitFor({ state: 'visible', timeout: STEP_MS });
+      // The first part is on screen; the pass has not reached the backend, so nothing of it can be.
+      expect(frontend.stack.upstreamCalls('/sdk/assignments/').filter((call) => 'updated_after' in call.query)).toEqual([]);
+      expect(await page.locator('#figure').isHidden()).toBe(true);
+      expect(await page.locator('#loading').isVisible()).toBe(true);
+      expect(await drawnChart(page)).toBeNull();
+      const project4 = rows.filter((row) => row.project === 4);
+      const pending = project4.filter((row) => row.status === 'pending');
+      const oldest = Math.min(...pending.map((row) => Date.parse(row.created_at)));
+      expect(await page.locator('#pending').textContent()).toBe(String(pending.length));
+      expect(await page.locator('#in-progress').textContent()).toBe(String(project4.filter((row) => row.status === 'in_progress').length));
+      expect(await page.locator('#oldest').textContent()).toBe(`${Math.floor((SEED_NOW.getTime() - oldest) / 86_400_000)} days`);
+    } finally {
+      gate.open();
+    }
+    await chartShown();
+    await expectDrawn(expectedDays(4, 14, BROWSER_ZONE));
+    expect(await page.locator('#loading').isHidden()).toBe(true);
+    // One query, answered in two parts.
+    expect(gatewayQueries()).toHaveLength(1);
   });
 
   it("draws one point per day of project 1's last 14 days in the browser's zone, at the oracle's values", async () => {

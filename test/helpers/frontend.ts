@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer as createViteServer } from 'vite';
 import { openChromium, type Chromium } from './chromium.ts';
 import { serveGateway, type HttpGateway } from './http-gateway.ts';
+import type { GatewayDeps } from '../../src/gateway.ts';
 import { startStack, TOKENS, type Stack } from './stack.ts';
 
 const EXAMPLE = new URL('../../examples/frontend/', import.meta.url);
@@ -63,7 +64,7 @@ export interface Frontend {
 }
 
 /** What a frontend team runs: the embedded backend, the gateway, the example on Vite on another origin, and a browser. */
-export async function startFrontend(options: { assignments: number; timezoneId?: string }): Promise<Frontend> {
+export async function startFrontend(options: { assignments: number; timezoneId?: string; deps?: GatewayDeps }): Promise<Frontend> {
   // Whatever started is stopped again if a later part fails to start.
   const started: { close(): Promise<void> }[] = [];
   const start = async <T extends { close(): Promise<void> }>(part: Promise<T>): Promise<T> => {
@@ -72,7 +73,7 @@ export async function startFrontend(options: { assignments: number; timezoneId?:
     return value;
   };
   try {
-    const stack = await start(startStack({ assignments: options.assignments }));
+    const stack = await start(startStack({ assignments: options.assignments, ...(options.deps ? { deps: options.deps } : {}) }));
     const gateway = await start(serveGateway(stack));
     const vite = await start(startExampleVite({ VITE_GATEWAY_URL: gateway.url, VITE_GATEWAY_TOKEN: TOKENS.admin }));
     const browser = await start(openChromium({ timezoneId: options.timezoneId }));

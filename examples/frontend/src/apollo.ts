@@ -1,12 +1,17 @@
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
 import { relayStylePagination } from '@apollo/client/utilities';
 import type { AssignmentCardFragment, AssignmentFilter } from './__generated__/graphql.ts';
 import { AssignmentsPage } from './operations.ts';
 
-/** Apollo Client with a normalized cache: each Assignment and Tag is stored once, by id. */
+/**
+ * Apollo Client with a normalized cache: each Assignment and Tag is stored once, by id. Its
+ * incremental handler reads `@defer` and `@stream` answers in the format the gateway speaks.
+ */
 export function createApolloClient(uri: string, token: string): ApolloClient {
   return new ApolloClient({
     link: new HttpLink({ uri, headers: { authorization: `Token ${token}` } }),
+    incrementalHandler: new Defer20220824Handler(),
     cache: new InMemoryCache({
       typePolicies: {
         // Pages of one filter merge into one list; another filter or order is another list.

@@ -55,18 +55,33 @@ export const TagAssignments = graphql(`
   }
 `);
 
-/** What the dashboard chart draws: one point per local day of the window, zeros included. */
-export const DailySeries = graphql(`
-  query DailySeries($filter: AssignmentFilter, $days: Int, $asOf: DateTime, $timeZone: String!) {
+/**
+ * What the dashboard shows: the queue as it stands and the window first (two one-row reads),
+ * then, deferred, what one streamed pass over the window finds: the daily series the chart
+ * draws (one point per local day, zeros included) and the completion percentiles.
+ */
+export const Dashboard = graphql(`
+  query Dashboard($filter: AssignmentFilter, $days: Int, $asOf: DateTime, $timeZone: String!) {
     assignmentAnalytics(filter: $filter, days: $days, asOf: $asOf) {
       from
       to
-      daily: series(bucket: DAY, timeZone: $timeZone) {
-        date
-        created
-        completed
-        rejected
-        medianHoursToComplete
+      backlog {
+        pending
+        inProgress
+        oldestPendingAgeHours
+      }
+      ... @defer(label: "pass") {
+        hoursToComplete {
+          p50
+          p90
+        }
+        daily: series(bucket: DAY, timeZone: $timeZone) {
+          date
+          created
+          completed
+          rejected
+          medianHoursToComplete
+        }
       }
     }
   }

@@ -1,10 +1,11 @@
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { DailySeriesQuery } from '../../src/__generated__/graphql.ts';
+import type { DashboardQuery } from '../../src/__generated__/graphql.ts';
 
 // Only what a line chart uses: the page's bundle carries that part of Chart.js, not all of it.
 Chart.register(LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
-type Day = NonNullable<DailySeriesQuery['assignmentAnalytics']>['daily'][number];
+/** One point of the deferred daily series (absent from the answer's first part). */
+type Day = NonNullable<NonNullable<DashboardQuery['assignmentAnalytics']>['daily']>[number];
 
 /** One line per count, in this order; Chart.js draws the first dataset on top. */
 const LINES = [

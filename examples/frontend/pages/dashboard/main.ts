@@ -1,14 +1,18 @@
+import type { DashboardQuery } from '../../src/__generated__/graphql.ts';
 import { describeUrqlError } from '../../src/errors.ts';
 import { gateway } from '../../src/gateway.ts';
 import { renderNav, showProblems } from '../../src/layout.ts';
-import { DailySeries } from '../../src/operations.ts';
+import { Dashboard } from '../../src/operations.ts';
 import { createUrqlClient } from '../../src/urql.ts';
 import { drawDailyChart } from './chart.ts';
 
 /**
- * A dashboard chart: a project's assignments created, completed and rejected per day, in the
- * viewer's time zone. The URL holds the view (`?project=1&days=14&timeZone=Asia/Seoul&asOf=...`),
- * so a link shows the same chart; without `asOf` the window ends now.
+ * A dashboard: the queue as it stands (headline numbers), then a chart of a project's
+ * assignments created, completed and rejected per day, in the viewer's time zone. The query
+ * defers what needs the pass over the window (`@defer`), so the headline shows as soon as
+ * its two one-row reads answer, and the chart when the pass ends. The URL holds the view
+ * (`?project=1&days=14&timeZone=Asia/Seoul&asOf=...`), so a link shows the same dashboard;
+ * without `asOf` the window ends now.
  */
 const client = createUrqlClient(gateway.url, gateway.token);
 const element = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -21,6 +25,7 @@ const [canvas, figure, caption, summary, problems, project, days] = [
   element<HTMLSelectElement>('#project'),
   element<HTMLInputElement>('#days'),
 ];
+const [headline, pending, inProgress, oldest, loading] = [element('#headline'), element('#pending'), element('#in-progress'), element('#oldest'), element('#loading')];
 element('#nav').append(renderNav('dashboard'));
 
 const params = new URLSearchParams(location.search);
@@ -29,32 +34,52 @@ const asOf = params.get('asOf');
 project.value = params.get('project') ?? project.value;
 days.value = params.get('days') ?? days.value;
 
-// Only the latest answer is drawn: an earlier one arriving late is dropped.
-let latest = 0;
+type Analytics = NonNullable<DashboardQuery['assignmentAnalytics']>;
 
-async function load(): Promise<void> {
-  const ticket = ++latest;
-  const { data, error } = await client
-    .query(DailySeries, { filter: { project: project.value }, days: Number(days.value), asOf, timeZone })
-    .toPromise();
-  if (ticket !== latest) return;
-  const analytics = data?.assignmentAnalytics;
-  if (error || !analytics) {
-    figure.hidden = true;
-    return showProblems(problems, error ? describeUrqlError(error) : ['No analytics in the answer.']);
-  }
-  showProblems(problems, []);
-  figure.hidden = false;
-  const { daily } = analytics;
+/** The first part of the answer: the queue now. */
+function showHeadline({ backlog }: Analytics): void {
+  pending.textContent = String(backlog.pending);
+  inProgress.textContent = String(backlog.inProgress);
+  oldest.textContent = backlog.oldestPendingAgeHours === null ? 'none' : `${Math.floor(backlog.oldestPendingAgeHours / 24)} days`;
+  headline.hidden = false;
+}
+
+/** The deferred part: the daily series and its totals. */
+function showChart(daily: NonNullable<Analytics['daily']>, hours: Analytics['hoursToComplete']): void {
   const total = (key: 'created' | 'completed' | 'rejected') => daily.reduce((sum, day) => sum + day[key], 0);
+  const median = hours ? `, median ${hours.p50.toFixed(1)} h to complete` : '';
   caption.textContent = `Assignments per day in ${timeZone}, project ${project.value}`;
-  summary.textContent = `${daily[0]?.date} to ${daily.at(-1)?.date}: ${total('created')} created, ${total('completed')} completed, ${total('rejected')} rejected`;
+  summary.textContent = `${daily[0]?.date} to ${daily.at(-1)?.date}: ${total('created')} created, ${total('completed')} completed, ${total('rejected')} rejected${median}`;
   // A canvas is a picture to a screen reader: its label says what it shows.
   canvas.setAttribute('aria-label', `${caption.textContent}. ${summary.textContent}.`);
+  loading.hidden = true;
+  figure.hidden = false;
   drawDailyChart(canvas, daily);
 }
 
-/** Keeps the view in the URL, so reloading or sharing the page shows this chart again. */
+let current: { unsubscribe(): void } | undefined;
+
+/** Asks for the dashboard; each part of the answer is drawn as it arrives. */
+function load(): void {
+  // Only the latest query is drawn: an earlier one still streaming is cancelled.
+  current?.unsubscribe();
+  [headline.hidden, figure.hidden, loading.hidden] = [true, true, true];
+  current = client
+    .query(Dashboard, { filter: { project: project.value }, days: Number(days.value), asOf, timeZone })
+    .subscribe(({ data, error }) => {
+      const analytics = data?.assignmentAnalytics;
+      if (error || !analytics) {
+        [headline.hidden, figure.hidden, loading.hidden] = [true, true, true];
+        return showProblems(problems, error ? describeUrqlError(error) : ['No analytics in the answer.']);
+      }
+      showProblems(problems, []);
+      showHeadline(analytics);
+      if (analytics.daily) showChart(analytics.daily, analytics.hoursToComplete ?? null);
+      else loading.hidden = false;
+    });
+}
+
+/** Keeps the view in the URL, so reloading or sharing the page shows this dashboard again. */
 function remember(): void {
   params.set('project', project.value);
   params.set('days', days.value);
@@ -64,7 +89,7 @@ function remember(): void {
 for (const control of [project, days]) {
   control.addEventListener('change', () => {
     remember();
-    void load();
+    load();
   });
 }
-void load();
+load();
