@@ -81,15 +81,14 @@ export function createLogger(level: string, destination?: DestinationStream, { t
   );
 }
 
-const NO_FIELDS = Object.freeze({});
-
 /**
  * pino mixin: the ids of the active span (see tracing.ts), so a log line leads to its
  * trace: an operation's line, an upstream warning written while the operation runs.
+ * Always a new object: pino merges the line's own fields into it.
  */
 function traceFields(): Record<string, string> {
   const span = trace.getSpan(context.active());
-  if (!span) return NO_FIELDS;
+  if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }

@@ -143,6 +143,17 @@ describe('traces over OTLP/HTTP protobuf: a list query with tags, continued from
     expectNothingSecret(receiver.spans, [TOKENS.admin, NEEDLE, LIST.trim(), 'nodes { id']);
   });
 
+  it('writes lines outside any span as before: no trace fields, and nothing of one line in the next', () => {
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }, { traceIds: true });
+    logger.info({ port: 4000 }, 'outside a span');
+    logger.info('outside again');
+    const [first, second] = lines.slice(-2);
+    expect(first).toMatchObject({ msg: 'outside a span', port: 4000 });
+    expect(second!['msg']).toBe('outside again');
+    expect([first, second].filter((line) => 'trace_id' in line! || 'span_id' in line!)).toEqual([]);
+    expect(second).not.toHaveProperty('port');
+  });
+
   it("starts a trace of its own without a caller's traceparent; a refused operation is a span with its code and no call", async () => {
     stack.backend.resetRequests();
     const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: assignment(id: ${i + 1}) { id }`).join(' ');
