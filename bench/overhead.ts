@@ -9,7 +9,10 @@
  *     the same REST calls;
  *   - Apollo Server 5 with RESTDataSource (bench/apollo/server.ts, bundled the same way):
  *     the same schema and REST calls on the stack a team would otherwise pick;
- *   - optionally more gateways with other settings (BENCH_VARIANTS, see below).
+ *   - optionally more gateways with other settings (BENCH_VARIANTS, see below);
+ *   - with BENCH_TRACING=1, two more gateways sending OpenTelemetry traces to a do-nothing
+ *     OTLP/HTTP sink (bench/otlp-sink.ts, a process of its own): every operation sampled,
+ *     and one in a hundred. The plain gateway is tracing off.
  * autocannon (in this process) drives each query on each server in turn, alternating
  * which goes first, for BENCH_ROUNDS rounds, then the equivalent REST reads straight
  * from the backend. CPU figures come from each process's own CPU time over the run
@@ -18,7 +21,8 @@
  * Env: BENCH_DURATION_S (10), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
  * BENCH_ASSIGNMENTS (100000), BENCH_VARIANTS ("name:KEY=value,KEY=value;name2:..."): more
  * gateways with those settings, measured in the same alternation (`BENCH_TSX=1` in a
- * variant runs src/server.ts through the tsx loader instead of the bundle); BENCH_QUERIES (a comma
+ * variant runs src/server.ts through the tsx loader instead of the bundle); BENCH_TRACING (1: the
+ * tracing variants above); BENCH_QUERIES (a comma
  * list of hello, one, page, byIds, rest: only those; `rest` is the REST reads); BENCH_PROFILE (a
  * folder: the gateways and the floor write V8 CPU profiles there when they stop, and the run ends
  * with their CPU per operation by package side by side: where a missed target's time goes).
@@ -41,6 +45,12 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const ROWS = Number(process.env['BENCH_ASSIGNMENTS'] ?? 100_000);
 const VARIANTS = parseVariants(process.env['BENCH_VARIANTS'] ?? '');
+const TRACING = process.env['BENCH_TRACING'] === '1';
+/** The tracing variants, by name, and their sampler; they send to the sink's URL. */
+const TRACING_VARIANTS: { name: string; env: Record<string, string> }[] = [
+  { name: 'traces on, 100%', env: { OTEL_TRACES_SAMPLER: 'always_on' } },
+  { name: 'traces on, 1%', env: { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' } },
+];
 const ONLY = process.env['BENCH_QUERIES']?.split(',').map((name) => name.trim());
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
 const PROFILE_FLAGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
@@ -163,7 +173,8 @@ function versions(): string {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-overhead-'));
   const children: ChildProcess[] = [];
-  const runs = (QUERIES.length * (3 + VARIANTS.length) + 3) * ROUNDS + QUERIES.length * (3 + VARIANTS.length);
+  const variants = VARIANTS.length + (TRACING ? TRACING_VARIANTS.length : 0);
+  const runs = (QUERIES.length * (3 + variants) + 3) * ROUNDS + QUERIES.length * (3 + variants);
   const budgetMs = (runs * (DURATION_S + 5) + 300) * 1000;
   const stopAll = () => {
     // Servers first: a backend gone before them would make them log errors.
@@ -198,7 +209,18 @@ async function main(): Promise<void> {
       // A per-caller response cache may come: this benchmark measures the work of an operation.
       RESPONSE_CACHE_TTL_MS: '0',
     };
-    const gateways: { name: string; env: Record<string, string> }[] = [{ name: 'gateway', env: {} }, ...VARIANTS.map((v) => ({ ...v, name: `gateway (${v.name})` }))];
+    let sinkUrl: string | undefined;
+    if (TRACING) {
+      const sink = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/otlp-sink.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(sink);
+      sinkUrl = await listeningUrl(sink, 60_000, 'OTLP sink');
+    }
+    const tracingVariants = sinkUrl ? TRACING_VARIANTS.map((v) => ({ ...v, env: { ...v.env, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } })) : [];
+    const gateways: { name: string; env: Record<string, string> }[] = [
+      // The plain gateway is the one the targets compare: with BENCH_TRACING it is tracing off.
+      { name: 'gateway', env: {} },
+      ...[...VARIANTS, ...tracingVariants].map((v) => ({ ...v, name: `gateway (${v.name})` })),
+    ];
     for (const variant of gateways) {
       const log = join(dir, `${servers.length}.log`);
       const args = variant.env['BENCH_TSX'] ? [...TSX, 'src/server.ts'] : ['--enable-source-maps', ...PROFILE_FLAGS, '.build/gateway/server.mjs'];
@@ -357,6 +379,11 @@ async function main(): Promise<void> {
     // The last run's cut operations finish before the servers are stopped.
     await settle();
     report(rows, servers, REST);
+    if (sinkUrl) {
+      // Traces really left: an export count of 0 would make the tracing rows meaningless.
+      const sent = (await (await fetch(`${sinkUrl}/stats`)).json()) as { exports: number; bytes: number };
+      console.log(`\nOTLP sink: ${sent.exports} exports, ${Math.round(sent.bytes / 1024)} KiB of spans received from the tracing gateways.`);
+    }
   } finally {
     clearTimeout(watchdog);
     // Servers first, and the backend once they are gone: a request of theirs still in flight
