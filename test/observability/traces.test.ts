@@ -3,6 +3,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../src/observability/logger.ts';
+import { startGatewayProcess, within } from '../helpers/gateway-process.ts';
 import { subscribeSse } from '../helpers/live-clients.ts';
 import { startOtlpReceiver, type AttributeValue, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { serve } from '../helpers/serve.ts';
@@ -382,6 +383,37 @@ describe('traces of live updates and of WebSocket operations', () => {
     expect(operation!.parentSpanId).toBe(CALLER_SPAN);
     expect(operation!.attributes).toMatchObject({ 'graphql.operation.name': 'OverSocket', 'synapse.outcome': 'ok' });
     expect(operation!.attributes['http.response.status_code']).toBeUndefined();
+  });
+});
+
+describe('traces from the process `npm start` runs (the bundle, with its embedded backend)', () => {
+  it('exports the spans of both services, its log lines carry their ids, and what is queued is sent at SIGTERM', async () => {
+    const receiver = await startOtlpReceiver();
+    // The default batch delay (5 s): the spans reach the receiver because shutdown flushes them.
+    const server = startGatewayProcess(process.execPath, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    try {
+      const url = await within(server.url, 60_000, 'the gateway listening');
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Token ${TOKENS.admin}`, traceparent: callerTraceparent('01') },
+        body: JSON.stringify({ query: 'query FromProcess { assignment(id: 2) { id } }' }),
+      });
+      expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+      server.child.kill('SIGTERM');
+      expect(await within(server.exited, 30_000, 'the gateway exiting')).toBe(0);
+      await receiver.waitFor('the operation and both services', (spans) => spans.filter((span) => span.traceId === CALLER_TRACE).length >= 3);
+      expect(tree(receiver.spans, CALLER_TRACE)).toBe(
+        ['query (server, synapse-gateway)', '  GET /sdk/assignments/ (client, synapse-gateway)', '    GET /sdk/assignments/ (server, synapse-dev-backend)'].join('\n'),
+      );
+      const [operation] = named(receiver.spans, 'query', 'server');
+      const line = server.logs.find((entry) => entry['msg'] === 'graphql operation');
+      expect(line).toMatchObject({ operationName: 'FromProcess', trace_id: CALLER_TRACE, span_id: operation!.spanId });
+      // Lines outside an operation have no trace fields.
+      expect(server.logs.find((entry) => entry['msg'] === 'GraphQL gateway listening')).not.toHaveProperty('trace_id');
+    } finally {
+      server.kill();
+      await receiver.close();
+    }
   });
 });
 
