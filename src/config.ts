@@ -414,6 +414,10 @@ export const EnvSchema = z.object({
     unset: 'none',
     values: '`key=value,key2=value2`, values percent-encoded',
   }),
+  OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000).default(10_000).register(envDocs, {
+    group: 'Traces (OpenTelemetry)',
+    description: 'Milliseconds one export may wait for the collector, retries included, before its spans are given up.',
+  }),
   OTEL_SERVICE_NAME: z.string().min(1).max(256).default('synapse-gateway').register(envDocs, {
     group: 'Traces (OpenTelemetry)',
     description: "`service.name` of the gateway's spans. The embedded development backend's spans are `synapse-dev-backend`.",
@@ -596,6 +600,8 @@ export interface TracingConfig {
   protocol: (typeof OTLP_PROTOCOLS)[number];
   /** Sent with every export (an API key, say): never logged. */
   headers: Record<string, string>;
+  /** Longest wait of one export for the collector. */
+  timeoutMs: number;
   serviceName: string;
   resourceAttributes: Record<string, string>;
   sampler: SamplerName;
@@ -700,6 +706,7 @@ function tracingFromEnv(env: Env): TracingConfig {
     endpoint: off ? undefined : endpoint,
     protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
     headers: { ...env.OTEL_EXPORTER_OTLP_HEADERS, ...env.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    timeoutMs: env.OTEL_EXPORTER_OTLP_TIMEOUT,
     serviceName: env.OTEL_SERVICE_NAME,
     resourceAttributes: env.OTEL_RESOURCE_ATTRIBUTES ?? {},
     sampler: env.OTEL_TRACES_SAMPLER,

@@ -106,7 +106,10 @@ export function startTraceExport(config: TracingConfig, logger: Logger, serviceN
   if (config.endpoint === undefined) return undefined;
   registerContextManager();
   const Exporter = config.protocol === 'http/json' ? JsonTraceExporter : ProtobufTraceExporter;
-  const exporter = reportingFailures(new Exporter({ url: config.endpoint, headers: config.headers }), logger.child({ component: 'traces' }));
+  const exporter = reportingFailures(
+    new Exporter({ url: config.endpoint, headers: config.headers, timeoutMillis: config.timeoutMs }),
+    logger.child({ component: 'traces' }),
+  );
   const provider = new TracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, [ATTR_SERVICE_NAME]: serviceName })),
     sampler: samplerOf(config),
@@ -120,7 +123,24 @@ export function startTraceExport(config: TracingConfig, logger: Logger, serviceN
       }),
     ],
   });
-  return { tracer: provider.getTracer('synapse-gateway'), shutdown: () => provider.shutdown() };
+  return {
+    tracer: provider.getTracer('synapse-gateway'),
+    // A collector that does not answer must not hold the process at exit: its failure was already reported.
+    shutdown: () => within(provider.shutdown(), SHUTDOWN_FLUSH_MS).catch(() => undefined),
+  };
+}
+
+/** Longest wait at shutdown for the last spans to leave. */
+const SHUTDOWN_FLUSH_MS = 3_000;
+
+/** `promise`, or nothing once `ms` have passed (the timer never keeps the process alive). */
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 }
 
 /** OTEL_TRACES_SAMPLER as the specification defines each name. */

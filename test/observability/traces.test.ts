@@ -323,6 +323,31 @@ describe('traces over OTLP/HTTP JSON: retries, the retry budget and the circuit 
   });
 });
 
+describe('a collector that does not answer', () => {
+  it('costs no request anything: operations answer, one warning says exports fail, never with the export headers', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }, { traceIds: true });
+    // Nothing listens on port 9 of loopback (discard): every export is refused.
+    const stack = await startStack({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=collector-secret-4711', OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_EXPORTER_OTLP_TIMEOUT: '200' },
+      deps: { logger },
+    });
+    try {
+      for (const id of [1, 2, 3]) {
+        const response = await stack.gql(`{ assignment(id: ${id}) { id } }`);
+        expect(response.body.errors).toBeUndefined();
+      }
+      const failed = () => lines.filter((line) => line['msg'] === 'trace export failed: spans are dropped until the collector answers');
+      for (let waited = 0; failed().length === 0 && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(failed()).toHaveLength(1);
+      expect(failed()[0]).toMatchObject({ level: 'warn', component: 'traces' });
+      expect(JSON.stringify(lines)).not.toContain('collector-secret-4711');
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('traces of live updates and of WebSocket operations', () => {
   let receiver: OtlpReceiver;
   let stack: Stack;
