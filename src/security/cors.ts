@@ -35,6 +35,9 @@ export function corsOptions(policy: CorsPolicy): YogaServerOptions<Record<string
         'content-type',
         'synapse-access-token',
         'synapse-tenant',
+        // W3C trace context from a browser traced by OpenTelemetry: the gateway continues its trace.
+        'traceparent',
+        'tracestate',
         'x-graphql-yoga-csrf',
         'x-request-id',
       ],

@@ -284,6 +284,8 @@ describe('HTTP-level protections (production configuration)', () => {
           expect(ok.status, origin).toBe(204);
           expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
           expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+          // A page traced in the browser sends its trace context along (see operations.md, "Traces").
+          expect(ok.headers.get('access-control-allow-headers')?.split(/,\s*/)).toEqual(expect.arrayContaining(['traceparent', 'tracestate']));
           expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
           const actual = await post(dev.gateway, { query: '{ __typename }' }, { headers: { origin } });
           expect(actual.headers.get('access-control-allow-origin')).toBe(origin);
@@ -315,6 +317,8 @@ describe('HTTP-level protections (production configuration)', () => {
           expect(ok.status).toBe(204);
           expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
           expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+          // A page traced in the browser sends its trace context along (see operations.md, "Traces").
+          expect(ok.headers.get('access-control-allow-headers')?.split(/,\s*/)).toEqual(expect.arrayContaining(['traceparent', 'tracestate']));
           expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
           const actual = await post(listed.gateway, { query: '{ __typename }' }, { headers: { origin } });
           expect(actual.headers.get('access-control-allow-origin')).toBe(origin);
