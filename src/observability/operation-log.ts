@@ -1,5 +1,5 @@
-import { getOperationAST } from 'graphql';
-import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, mapAsyncIterator, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { RequestState } from './request-state.ts';
 import type { Logger } from './logger.ts';
 
@@ -7,6 +7,8 @@ interface Entry {
   operationNames: (string | null)[];
   operationType: string | null;
   errorCodes: string[];
+  /** An answer in parts (@defer, @stream): the line waits for the last part, and the response's status. */
+  parts?: { status?: number; ended: boolean };
 }
 
 /** Codes that mean "the gateway or its upstream failed", as opposed to a refused request. */
@@ -29,10 +31,11 @@ export function errorCodesOf(result: ResultErrors & { incremental?: readonly Res
 }
 
 /**
- * One JSON line per GraphQL request once its response is ready: request id, operation
- * name and type, HTTP status, duration, what it cost upstream (requests, retries,
- * writes, busy ms) and the error codes it answered with. Never variables, headers or
- * the document: they may hold personal data or tokens.
+ * One JSON line per GraphQL request once its response is ready (an answer in parts: once
+ * its last part is sent, so its duration and upstream cost are the whole operation's):
+ * request id, operation name and type, HTTP status, duration, what it cost upstream
+ * (requests, retries, writes, busy ms) and the error codes it answered with. Never
+ * variables, headers or the document: they may hold personal data or tokens.
  */
 export function useOperationLog(options: {
   logger: Logger;
@@ -47,6 +50,24 @@ export function useOperationLog(options: {
     }
     return entry;
   };
+  const write = (request: Request, entry: Entry, status: number) => {
+    const state = options.requestState(request);
+    const codes = [...new Set(entry.errorCodes)];
+    const fault = status >= 500 || codes.some(isFault);
+    const line = {
+      requestId: state?.requestId,
+      operationName: entry.operationNames.length > 1 ? entry.operationNames.join(',') : (entry.operationNames[0] ?? null),
+      operationType: entry.operationType,
+      status,
+      durationMs: state ? Math.round((performance.now() - state.startedAt) * 10) / 10 : undefined,
+      upstream: state?.stats.toJSON(),
+      errors: entry.errorCodes.length,
+      errorCodes: codes,
+      ...(request.signal.aborted ? { clientGone: true } : {}),
+    };
+    if (fault) options.logger.warn(line, 'graphql operation');
+    else options.logger.info(line, 'graphql operation');
+  };
   return {
     onParams({ request, params }) {
       entryOf(request).operationNames.push(params.operationName ?? null);
@@ -60,33 +81,44 @@ export function useOperationLog(options: {
       const name = operation?.name?.value ?? null;
       const last = entry.operationNames.length - 1;
       if (last >= 0 && entry.operationNames[last] === null) entry.operationNames[last] = name;
+      // Queries and mutations only: a subscription's line is written when its stream starts, as before.
+      return {
+        onExecuteDone({ result }) {
+          if (isAsyncIterable(result)) entry.parts = { ended: false };
+        },
+      };
     },
-    onResultProcess({ request, result }) {
+    onResultProcess({ request, result, setResult }) {
       // entryOf, not get: requests refused before their params were read (413, CSRF,
       // batching) reach here without an entry and must be logged with their id too.
       const entry = entryOf(request);
+      const { parts } = entry;
+      if (parts && isAsyncIterable(result)) {
+        const end = () => {
+          parts.ended = true;
+          // The response began before the last part: its status is known by now, unless the stream failed first.
+          if (parts.status !== undefined) write(request, entry, parts.status);
+        };
+        const observe = (part: ExecutionResult) => {
+          entry.errorCodes.push(...errorCodesOf(part as ResultErrors));
+          return part;
+        };
+        setResult(mapAsyncIterator(result, observe, (error: unknown) => Promise.reject(error).finally(end), end));
+        return;
+      }
+      // Parts merged into one answer (a client that accepts only JSON): logged as any whole answer.
+      entry.parts = undefined;
       for (const single of Array.isArray(result) ? result : [result]) entry.errorCodes.push(...errorCodesOf(single as ResultErrors));
     },
     onResponse({ request, response }) {
       const entry = entries.get(request);
       if (!entry) return;
       entries.delete(request);
-      const state = options.requestState(request);
-      const codes = [...new Set(entry.errorCodes)];
-      const fault = response.status >= 500 || codes.some(isFault);
-      const line = {
-        requestId: state?.requestId,
-        operationName: entry.operationNames.length > 1 ? entry.operationNames.join(',') : (entry.operationNames[0] ?? null),
-        operationType: entry.operationType,
-        status: response.status,
-        durationMs: state ? Math.round((performance.now() - state.startedAt) * 10) / 10 : undefined,
-        upstream: state?.stats.toJSON(),
-        errors: entry.errorCodes.length,
-        errorCodes: codes,
-        ...(request.signal.aborted ? { clientGone: true } : {}),
-      };
-      if (fault) options.logger.warn(line, 'graphql operation');
-      else options.logger.info(line, 'graphql operation');
+      if (entry.parts && !entry.parts.ended) {
+        entry.parts.status = response.status;
+        return;
+      }
+      write(request, entry, response.status);
     },
   };
 }

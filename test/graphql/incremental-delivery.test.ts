@@ -10,6 +10,7 @@ import { createApolloClient } from '../../examples/frontend/src/apollo.ts';
 import { Dashboard } from '../../examples/frontend/src/operations.ts';
 import { createUrqlClient } from '../../examples/frontend/src/urql.ts';
 import { Instant, type WirePage, type WireAssignment } from '../../src/contract/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { keepAliveFetch, type FetchFn } from '../../src/upstream/transport.ts';
 import { analyticsWindow } from '../../src/workflows/analytics.ts';
 import { serveGateway, type HttpGateway } from '../helpers/http-gateway.ts';
@@ -238,8 +239,9 @@ describe('@defer and @stream (multipart/mixed, SSE, WebSocket), with limits, cos
   });
 });
 
-describe('errors of deferred parts are masked like any other', () => {
+describe('errors of deferred parts are masked like any other, and logged with the operation', () => {
   let stack: Stack;
+  const lines: Record<string, any>[] = [];
 
   beforeAll(async () => {
     // Assignment 5 comes back malformed (its `results` not a list): the loader fails with a TypeError of ours.
@@ -247,18 +249,19 @@ describe('errors of deferred parts are masked like any other', () => {
       new URL(url).searchParams.get('ids') === '5'
         ? Promise.resolve({ status: 200, headers: { get: () => null }, text: async () => '{"count": 1, "next": null, "previous": null, "results": 7}' })
         : keepAliveFetch(url, init);
-    stack = await startStack({ env: { RESPONSE_CACHE_TTL_MS: '0' }, deps: { fetch } });
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) });
+    stack = await startStack({ env: { RESPONSE_CACHE_TTL_MS: '0' }, deps: { fetch, logger } });
   });
   afterAll(() => stack?.close());
+
+  const DEFERRED_FAILURES =
+    '{ tags(projectId: 1) { name } ... @defer(label: "broken") { five: assignment(id: 5) { id } } ... @defer(label: "refused") { refused: assignmentAnalytics(days: 0) { from } } }';
 
   it('an unexpected error is "Unexpected error." with INTERNAL_SERVER_ERROR, a refusal keeps its code; both carry the request id', async () => {
     const response = await stack.gateway.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: `Token ${TOKENS.admin}` },
-      body: JSON.stringify({
-        query:
-          '{ tags(projectId: 1) { name } ... @defer(label: "broken") { five: assignment(id: 5) { id } } ... @defer(label: "refused") { refused: assignmentAnalytics(days: 0) { from } } }',
-      }),
+      body: JSON.stringify({ query: DEFERRED_FAILURES }),
     });
     const text = await response.text();
     const parts = multipartParts(text);
@@ -275,5 +278,17 @@ describe('errors of deferred parts are masked like any other', () => {
     ]);
     // Nothing of the TypeError behind it reaches the client.
     expect(text).not.toMatch(/iterable|TypeError|at .*\.ts/);
+    // One line for the operation, written after its last part: every part's codes, every call.
+    const logged = lines.filter((line) => line['requestId'] === requestId);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', status: 200, errorCodes: ['INTERNAL_SERVER_ERROR', 'BAD_USER_INPUT'], upstream: { requests: 2 } });
+  });
+
+  it('logs a merged answer (a JSON-only client) once, like any whole answer', async () => {
+    const { body } = await stack.gql(DEFERRED_FAILURES);
+    expect(body.errors?.map((error) => error.extensions?.['code']).sort()).toEqual(['BAD_USER_INPUT', 'INTERNAL_SERVER_ERROR']);
+    const logged = lines.filter((line) => line['requestId'] === body.extensions!['requestId']);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!['errorCodes'].sort()).toEqual(['BAD_USER_INPUT', 'INTERNAL_SERVER_ERROR']);
   });
 });
