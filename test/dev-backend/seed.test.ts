@@ -8,18 +8,13 @@ import { userVersion } from '../../src/dev-backend/sqlite.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { REQUEST_ORIGIN } from '../../src/dev-backend/media.ts';
-import { call, listAll } from './helpers.ts';
+import { call, everyAssignment, listAll } from './helpers.ts';
 
 /** Rows with the backend's own origin (in absolute file URLs) taken out, to compare two backends. */
 const originFree = (rows: unknown, backend: { url: string }) => JSON.parse(JSON.stringify(rows).replaceAll(new URL(backend.url).origin, 'ORIGIN'));
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 const HOUR = 3_600_000;
-
-function everyAssignment(store: DevStore): WireAssignment[] {
-  const query = { filter: {}, visibleProjects: 'all' as const };
-  return store.listAssignments(query, ['id'], { limit: store.countAssignments(query), offset: 0 });
-}
 
 const ageHours = (a: WireAssignment) => (NOW.getTime() - Date.parse(a.created_at)) / HOUR;
 
