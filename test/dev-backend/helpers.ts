@@ -1,4 +1,5 @@
 import type { DevBackend } from '../../src/dev-backend/server.ts';
+import type { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WirePage, WireTag } from '../../src/contract/index.ts';
 import { TOKENS } from '../helpers/tokens.ts';
 
@@ -49,6 +50,12 @@ export async function listAll(backend: DevBackend, query = '', token: string = T
     if (reply.body.next === null) return results;
     page++;
   }
+}
+
+/** Every row of a store, read directly (no HTTP), in id order. */
+export function everyAssignment(store: DevStore): WireAssignment[] {
+  const query = { filter: {}, visibleProjects: 'all' as const };
+  return store.listAssignments(query, ['id'], { limit: store.countAssignments(query), offset: 0 });
 }
 
 /** A project's tags by name, read over HTTP as a gateway would. */
