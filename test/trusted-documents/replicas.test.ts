@@ -64,8 +64,8 @@ describe('two replicas on one Redis, reading the same manifests, answer alike', 
       { body: { documentId: `sha256:${id}`, query: ARBITRARY } },
       { body: { query: ARBITRARY }, headers: { 'x-trusted-documents-bypass': 'not-the-secret' } },
     ];
-    const onA = [];
-    const onB = [];
+    const onA: Awaited<ReturnType<typeof seen>>[] = [];
+    const onB: typeof onA = [];
     for (const request of requests) {
       onA.push(await seen(a, request));
       onB.push(await seen(b, request));
