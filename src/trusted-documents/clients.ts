@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { UNKNOWN_CLIENT, type ClientLabels } from '../observability/request-state.ts';
 import type { DocumentSet } from './document-set.ts';
 
-/** The request headers that name a frontend build (Hive's and Apollo's convention). */
+/** The request header that names a frontend (Hive's and Apollo's convention). */
 export const CLIENT_NAME_HEADER = 'graphql-client-name';
+/** The request header that names the frontend's build, beside CLIENT_NAME_HEADER. */
 export const CLIENT_VERSION_HEADER = 'graphql-client-version';
 /** The header an operator sends, with the configured secret, to run any document. */
 export const BYPASS_HEADER = 'x-trusted-documents-bypass';

@@ -102,6 +102,7 @@ export class ManifestStore {
     this.#watcher.unref();
   }
 
+  /** Stops watching (the process on shutdown, the gateway on dispose). */
   close(): void {
     clearTimeout(this.#timer);
     this.#watcher?.close();
