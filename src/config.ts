@@ -40,6 +40,10 @@ export const ENV_GROUPS = [
   },
   { name: 'Live updates', about: 'Subscriptions (`assignmentUpdated` over SSE or WebSocket).' },
   { name: 'Response cache', about: 'Query results reused for the same caller.' },
+  {
+    name: 'Trusted documents',
+    about: 'Which documents production frontends may run: the manifests their builds ship, what happens to any other document, and the operators\' bypass.',
+  },
   { name: 'Analytics', about: 'How `assignmentAnalytics` computes its percentiles.' },
   { name: 'Observability', about: 'Logs and metrics.' },
   {
@@ -95,7 +99,7 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').register(envDocs, {
     group: 'Server',
     description:
-      '`production` turns GraphiQL, introspection, limit details and localhost CORS off unless each is set explicitly; `test` silences the logs unless `LOG_LEVEL` is set.',
+      '`production` turns GraphiQL, introspection, limit details and localhost CORS off unless each is set explicitly, refuses to start without `SYNAPSE_BACKEND_URL` (unless `EMBEDDED_BACKEND=true`), and moves `/metrics` to the admin listener (`ADMIN_PORT`); `test` silences the logs unless `LOG_LEVEL` is set.',
   }),
   HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
     group: 'Server',
@@ -111,8 +115,13 @@ export const EnvSchema = z.object({
     .register(envDocs, {
       group: 'Upstream (Synapse)',
       description: 'Base URL of the Synapse API the gateway calls (a missing trailing `/` is added).',
-      unset: 'unset: the gateway starts the embedded development backend and calls it',
+      unset: 'unset: the gateway starts the embedded development backend and calls it (in production only with `EMBEDDED_BACKEND=true`)',
     }),
+  EMBEDDED_BACKEND: boolish.optional().register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      'Start the embedded development backend and call it, with its public demo tokens (`dev-admin-token` has admin rights). In production a gateway without `SYNAPSE_BACKEND_URL` refuses to start unless this is `true` (a demo deployment), and then warns that demo tokens are live. Cannot be `true` beside `SYNAPSE_BACKEND_URL`.',
+  }),
   FILE_URL_PREFIX: z.string().optional().register(envDocs, {
     group: 'Upstream (Synapse)',
     description:
@@ -325,7 +334,37 @@ export const EnvSchema = z.object({
   }),
   METRICS_ENABLED: boolish.default(true).register(envDocs, {
     group: 'Observability',
-    description: 'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: expose it to your scraper only.',
+    description:
+      'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: on the admin listener when there is one (`ADMIN_PORT`), else on `PORT`.',
+  }),
+  ADMIN_PORT: int(0, 65535).optional().register(envDocs, {
+    group: 'Observability',
+    description:
+      'Port of the admin listener, which serves `GET /metrics` (and nothing else) on `ADMIN_HOST`; the public port then answers 404 there. `/health` and `/ready` stay on `PORT` for probes. `0` picks a free one and logs it.',
+    unset: 'none: `/metrics` is on `PORT`; `9464` when `NODE_ENV=production`',
+  }),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
+    group: 'Observability',
+    description: 'Address of the admin listener; loopback keeps the metrics to a scraper on the same host (or pod).',
+  }),
+  // --- trusted documents ---
+  TRUSTED_DOCUMENTS: z.enum(['off', 'log', 'enforce']).optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      '`off`: documents are not checked and ids are not understood. `log`: every document runs; ids of the manifests are served; a document in no manifest is counted (`synapse_trusted_documents_total{outcome="unknown"}`) and logged once per hash with its client. `enforce`: only documents of the manifests run; any other is refused `PERSISTED_QUERY_NOT_IN_LIST`, an unknown id `PERSISTED_QUERY_NOT_FOUND`, before any upstream call. `log` and `enforce` need `TRUSTED_DOCUMENTS_DIR`.',
+  }),
+  TRUSTED_DOCUMENTS_DIR: z.string().min(1).optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      'Folder of manifests: every `*.json` file under it, at any depth (names starting with `.` skipped), in the client preset\'s format (`{ "sha256:…": "query …" }`) or Apollo\'s (`apollo-persisted-query-manifest`). The path names the client: `web/1.4.0.json` is client `web` version `1.4.0`, `web.json` client `web`. Read at start (a malformed file stops the process), again on every change and on SIGHUP (a malformed file is refused, naming file and line, and the last good set stays).',
+    unset: 'no manifests: every client name counts as `unknown`',
+  }),
+  TRUSTED_DOCUMENTS_BYPASS_TOKEN: z.string().min(32, 'at least 32 characters: a secret, not a password').optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      'Secret an operator sends as `X-Trusted-Documents-Bypass: <secret>` to run any document (GraphiQL and introspection in production included); compared in constant time. A request with a wrong secret is refused `TRUSTED_DOCUMENTS_BYPASS_REFUSED`.',
+    unset: 'no bypass: every request with the header is refused',
+    values: 'at least 32 characters, e.g. `openssl rand -hex 32`',
   }),
   // --- shared state across replicas (Redis), live updates, response cache ---
   REDIS_URL: z
@@ -379,6 +418,8 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** Settings of the embedded development backend. */
 export interface DevBackendConfig {
+  /** Start it when no SYNAPSE_BACKEND_URL is set; in production only when asked for (EMBEDDED_BACKEND=true). */
+  enabled: boolean;
   host: string;
   port: number;
   dbPath: string;
@@ -440,6 +481,16 @@ export interface SecurityConfig {
   rateLimitExpensivePerMinute: number;
 }
 
+/** Which documents may run (see src/trusted-documents/). */
+export interface TrustedDocumentsConfig {
+  /** off: not checked; log: every document runs, unknown ones counted; enforce: only the manifests' documents run. */
+  mode: 'off' | 'log' | 'enforce';
+  /** Folder of manifests; undefined: none. */
+  dir: string | undefined;
+  /** Secret of the `X-Trusted-Documents-Bypass` header; undefined: no bypass. */
+  bypassToken: string | undefined;
+}
+
 /** Settings of the analytics workflow. */
 export interface AnalyticsConfig {
   /** Percentiles stay exact while a report holds at most this many completion times; past it, DDSketch (within 1 %). */
@@ -450,6 +501,9 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** The admin listener (`/metrics`); undefined port: none, metrics stay on the public port. */
+  admin: { port: number | undefined; host: string };
+  trustedDocuments: TrustedDocumentsConfig;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
   analytics: AnalyticsConfig;
@@ -481,6 +535,9 @@ export interface SharedStateConfig {
   responseCacheMaxEntries: number;
 }
 
+/** The admin listener's port in production: Prometheus exporters' customary one. */
+const DEFAULT_ADMIN_PORT = 9464;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -502,10 +559,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const embedded = env.SYNAPSE_BACKEND_URL === undefined;
+  const production = env.NODE_ENV === 'production';
+  const conflicts = [
+    ...(env.EMBEDDED_BACKEND === true && !embedded
+      ? [`  EMBEDDED_BACKEND="true": the embedded backend stands in for SYNAPSE_BACKEND_URL, which is set too: unset one`]
+      : []),
+    ...(env.TRUSTED_DOCUMENTS !== undefined && env.TRUSTED_DOCUMENTS !== 'off' && env.TRUSTED_DOCUMENTS_DIR === undefined
+      ? [`  TRUSTED_DOCUMENTS="${env.TRUSTED_DOCUMENTS}": needs TRUSTED_DOCUMENTS_DIR, the folder of the manifests`]
+      : []),
+  ];
+  if (conflicts.length > 0) throw new ConfigError(`Invalid environment:\n${conflicts.join('\n')}`);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
+    // In production the metrics leave the public port: they say what the gateway does, to anyone.
+    admin: { port: env.ADMIN_PORT ?? (production ? DEFAULT_ADMIN_PORT : undefined), host: env.ADMIN_HOST },
+    trustedDocuments: {
+      // A folder of manifests is a team on its way to enforcing: count what enforcing would refuse.
+      mode: env.TRUSTED_DOCUMENTS ?? (env.TRUSTED_DOCUMENTS_DIR === undefined ? 'off' : 'log'),
+      dir: env.TRUSTED_DOCUMENTS_DIR,
+      bypassToken: env.TRUSTED_DOCUMENTS_BYPASS_TOKEN,
+    },
     upstream: {
       baseUrl: embedded ? undefined : withTrailingSlash(env.SYNAPSE_BACKEND_URL!),
       fileUrlPrefix: env.FILE_URL_PREFIX,
@@ -519,6 +594,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       connections: env.SYNAPSE_CONNECTIONS,
     },
     devBackend: {
+      // A production deployment that forgot SYNAPSE_BACKEND_URL must not answer public demo tokens.
+      enabled: env.EMBEDDED_BACKEND ?? (embedded && !production),
       host: env.DEV_BACKEND_HOST,
       port: env.DEV_BACKEND_PORT,
       dbPath: env.DEV_BACKEND_DB,

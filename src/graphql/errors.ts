@@ -16,8 +16,18 @@ export type HttpRefusalCode =
   | 'BATCHING_NOT_SUPPORTED'
   | 'BATCH_LIMIT_EXCEEDED';
 
+/**
+ * Codes of documents refused by the trusted documents (docs/operations.md, "Refusal codes"):
+ * the first two are the names Apollo's and Yoga's persisted-document support use.
+ */
+export type TrustedDocumentCode =
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_ID_MISMATCH'
+  | 'TRUSTED_DOCUMENTS_BYPASS_REFUSED';
+
 /** Every `extensions.code` the gateway itself sets. */
-export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | TrustedDocumentCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** Whether the same request may succeed if sent again later. */
 const RETRYABLE: Record<ErrorCode, boolean> = {
@@ -35,6 +45,10 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   UNSUPPORTED_MEDIA_TYPE: false,
   BATCHING_NOT_SUPPORTED: false,
   BATCH_LIMIT_EXCEEDED: false,
+  PERSISTED_QUERY_NOT_IN_LIST: false,
+  PERSISTED_QUERY_NOT_FOUND: false,
+  PERSISTED_QUERY_ID_MISMATCH: false,
+  TRUSTED_DOCUMENTS_BYPASS_REFUSED: false,
 };
 
 /** A GraphQL error meant for clients: a message we wrote, a code, and `retryable`. */

@@ -14,7 +14,7 @@ const FAULT_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
 
 /**
  * One JSON line per GraphQL request once its response is ready: request id, operation
- * name and type, HTTP status, duration, what it cost upstream (requests, retries,
+ * name and type, the client (name and version, as the metrics label them), HTTP status, duration, what it cost upstream (requests, retries,
  * writes, busy ms) and the error codes it answered with. Never variables, headers or
  * the document: they may hold personal data or tokens.
  */
@@ -65,6 +65,7 @@ export function useOperationLog(options: {
         requestId: state?.requestId,
         operationName: entry.operationNames.length > 1 ? entry.operationNames.join(',') : (entry.operationNames[0] ?? null),
         operationType: entry.operationType,
+        client: state?.client,
         status: response.status,
         durationMs: state ? Math.round((performance.now() - state.startedAt) * 10) / 10 : undefined,
         upstream: state?.stats.toJSON(),

@@ -3,13 +3,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
+import { AssignmentsPage } from '../../examples/frontend/src/operations.ts';
+import { CLIENT, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { startFrontend, type Frontend } from '../helpers/frontend.ts';
 import { rest, restAll, restTags } from '../helpers/rest.ts';
 import { TOKENS, type Stack } from '../helpers/stack.ts';
 
 const SCREENSHOT = '/tmp/frontend-review.png';
 
-describe('the example review page on a Vite dev server, in headless Chromium, calling the gateway cross-origin', () => {
+describe('the example review page (urql) on a Vite dev server, in headless Chromium, calling a gateway that enforces its manifest', () => {
   let frontend: Frontend;
   let stack: Stack;
   let gateway: Frontend['gateway'];
@@ -39,7 +41,7 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
   });
 
-  it('lists the first page of project 1 from the gateway on another origin, queried with GET after a CORS preflight', async () => {
+  it('lists the first page of project 1 from the gateway on another origin, queried by documentId with GET after a CORS preflight', async () => {
     await expect.poll(summary, { timeout: STEP_MS }).toBe(`20 of ${project1.length}`);
     expect(await cards().evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.id)))).toEqual(
       project1.slice(0, 20).map((row) => row.id),
@@ -48,6 +50,10 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     expect(calls.map((call) => call.method)).toEqual(['OPTIONS', 'GET']);
     expect(calls.every((call) => call.headers.origin === vite.origin)).toBe(true);
     expect(calls[1]!.headers.authorization).toBe(`Token ${TOKENS.admin}`);
+    // The id of the document the gateway enforces, never its text; the build named by its headers.
+    const params = new URL(calls[1]!.url, 'http://gateway').searchParams;
+    expect([params.get('documentId'), params.has('query')]).toEqual([documentIdOf(AssignmentsPage), false]);
+    expect([calls[1]!.headers['graphql-client-name'], calls[1]!.headers['graphql-client-version']]).toEqual([CLIENT.name, CLIENT.version]);
     expect(await page.getByRole('link', { name: 'Review queue' }).getAttribute('aria-current')).toBe('page');
   });
 

@@ -36,6 +36,7 @@ describe('loadConfig defaults', () => {
         connections: 64,
       },
       devBackend: {
+        enabled: true,
         host: '127.0.0.1',
         port: 4010,
         dbPath: '.data/dev-backend.sqlite',
@@ -101,6 +102,7 @@ describe('loadConfig values', () => {
         connections: 16,
       },
       devBackend: {
+        enabled: false,
         host: 'localhost',
         port: 0,
         dbPath: ':memory:',

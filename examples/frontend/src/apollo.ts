@@ -2,11 +2,16 @@ import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { relayStylePagination } from '@apollo/client/utilities';
 import type { AssignmentCardFragment, AssignmentFilter } from './__generated__/graphql.ts';
 import { AssignmentsPage } from './operations.ts';
+import { clientHeaders, persistedDocumentLink } from './trusted-documents.ts';
 
-/** Apollo Client with a normalized cache: each Assignment and Tag is stored once, by id. */
-export function createApolloClient(uri: string, token: string): ApolloClient {
+/**
+ * Apollo Client with a normalized cache (each Assignment and Tag is stored once, by id),
+ * naming this build and, unless told otherwise, sending each document's id instead of its text.
+ */
+export function createApolloClient(uri: string, token: string, options: { documentIds?: boolean } = {}): ApolloClient {
+  const http = new HttpLink({ uri, headers: { authorization: `Token ${token}`, ...clientHeaders } });
   return new ApolloClient({
-    link: new HttpLink({ uri, headers: { authorization: `Token ${token}` } }),
+    link: options.documentIds === false ? http : persistedDocumentLink().concat(http),
     cache: new InMemoryCache({
       typePolicies: {
         // Pages of one filter merge into one list; another filter or order is another list.

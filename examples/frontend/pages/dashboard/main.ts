@@ -1,16 +1,17 @@
-import { describeUrqlError } from '../../src/errors.ts';
+import { createApolloClient } from '../../src/apollo.ts';
+import { describeApolloError } from '../../src/errors.ts';
 import { gateway } from '../../src/gateway.ts';
 import { renderNav, showProblems } from '../../src/layout.ts';
 import { DailySeries } from '../../src/operations.ts';
-import { createUrqlClient } from '../../src/urql.ts';
 import { drawDailyChart } from './chart.ts';
 
 /**
  * A dashboard chart: a project's assignments created, completed and rejected per day, in the
  * viewer's time zone. The URL holds the view (`?project=1&days=14&timeZone=Asia/Seoul&asOf=...`),
- * so a link shows the same chart; without `asOf` the window ends now.
+ * so a link shows the same chart; without `asOf` the window ends now. Apollo Client reads it (the
+ * review page uses urql): a view seen before is drawn again from Apollo's cache.
  */
-const client = createUrqlClient(gateway.url, gateway.token);
+const client = createApolloClient(gateway.url, gateway.token, { documentIds: gateway.documentIds });
 const element = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const [canvas, figure, caption, summary, problems, project, days] = [
   element<HTMLCanvasElement>('#daily'),
@@ -34,14 +35,17 @@ let latest = 0;
 
 async function load(): Promise<void> {
   const ticket = ++latest;
-  const { data, error } = await client
-    .query(DailySeries, { filter: { project: project.value }, days: Number(days.value), asOf, timeZone })
-    .toPromise();
+  const variables = { filter: { project: project.value }, days: Number(days.value), asOf, timeZone };
+  // Apollo's default errorPolicy ('none') throws on any error: a refused field is never drawn empty.
+  const answer = await client.query({ query: DailySeries, variables }).then(
+    ({ data }) => ({ analytics: data?.assignmentAnalytics, problems: data?.assignmentAnalytics ? [] : ['No analytics in the answer.'] }),
+    (error: unknown) => ({ analytics: undefined, problems: describeApolloError(error) }),
+  );
   if (ticket !== latest) return;
-  const analytics = data?.assignmentAnalytics;
-  if (error || !analytics) {
+  const { analytics } = answer;
+  if (!analytics) {
     figure.hidden = true;
-    return showProblems(problems, error ? describeUrqlError(error) : ['No analytics in the answer.']);
+    return showProblems(problems, answer.problems);
   }
   showProblems(problems, []);
   figure.hidden = false;

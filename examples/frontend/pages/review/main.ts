@@ -11,7 +11,7 @@ import { createUrqlClient } from '../../src/urql.ts';
 const PAGE_SIZE = 20;
 const REVIEW_TAG = 'needs_review';
 
-const client = createUrqlClient(gateway.url, gateway.token);
+const client = createUrqlClient(gateway.url, gateway.token, { documentIds: gateway.documentIds });
 const element = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const [cards, more, summary, problems, project] = [
   element<HTMLUListElement>('#cards'),
