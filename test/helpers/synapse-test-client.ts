@@ -60,6 +60,7 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
     idsFilter: true,
     httpClient: options.transport ?? 'undici',
     connections: 64,
+    v2: { mode: 'true', recheckMs: 300_000, auth: 'authorization' },
     ...options.config,
     retries,
     baseUrl,

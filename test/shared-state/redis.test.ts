@@ -28,6 +28,7 @@ describe('shared state on a real Redis', () => {
     maxSubscriptions: 100,
     responseCacheTtlMs: 5000,
     responseCacheMaxEntries: 100,
+    reviewIdempotencyTtlMs: 60_000,
   });
 
   beforeAll(async () => {
