@@ -7,6 +7,7 @@ import type { AssignmentChange, LiveUpdates } from './live/live-updates.ts';
 import { SynapseClient, UpstreamStats, type CallGate, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { Transport } from './upstream/transport.ts';
+import type { V2Support } from './upstream/v2.ts';
 
 /** Everything one GraphQL request needs; built fresh for each request, shared with none. */
 export interface GatewayContext extends YogaInitialContext {
@@ -39,6 +40,8 @@ export interface GatewayContext extends YogaInitialContext {
 export interface ContextDeps {
   config: Config & { upstream: { baseUrl: string } };
   transport: Transport;
+  /** Whether the backend serves v2, as configured or learned: one memory for every caller (a fact about the backend). */
+  v2: V2Support;
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
@@ -138,6 +141,7 @@ export function createClient(
     config: deps.config.upstream,
     credentials: credentials ?? { token: '' },
     transport: deps.transport,
+    v2: deps.v2,
     ...(request.stats ? { stats: request.stats } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),

@@ -19,6 +19,7 @@ import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import { createTransport, type FetchFn } from './upstream/transport.ts';
+import { V2Support } from './upstream/v2.ts';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, ContextExtension>;
 
@@ -99,6 +100,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     config,
     ...deps,
     transport,
+    v2: new V2Support(upstream.v2),
     retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall

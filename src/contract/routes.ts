@@ -16,9 +16,6 @@ export const ROUTES = {
 
 export type RouteShape = (typeof ROUTES)[keyof typeof ROUTES];
 
-/** The v2 routes that list: a 404 on one of them can only mean the backend lacks the route. */
-export const V2_LIST_ROUTES: ReadonlySet<RouteShape> = new Set([ROUTES.v2Reviews, ROUTES.v2ProjectTags]);
-
 /** The path of a route, its `:id`s filled in order. */
 export function routePath(shape: RouteShape, ...ids: number[]): string {
   if (ids.length === 0) return shape;

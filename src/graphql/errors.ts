@@ -26,6 +26,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   FORBIDDEN: false,
   NOT_FOUND: false,
   UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_FEATURE_UNAVAILABLE: false,
   RATE_LIMITED: true,
   INTERNAL_SERVER_ERROR: false,
   CSRF_HEADER_REQUIRED: false,
@@ -127,6 +128,7 @@ export function maskError(error: unknown, message: string): Error {
         retryable: original.retryable,
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
         ...(original.resource === undefined ? {} : { resource: { type: original.resource.type, id: String(original.resource.id) } }),
+        ...(original.upstreamRequestId === undefined ? {} : { upstreamRequestId: original.upstreamRequestId }),
         ...fieldErrors,
       },
     });
