@@ -21,7 +21,8 @@ export type Verdict = keyof QualityTagNames;
 
 /** The seed's thresholds (also the schema defaults; used when a caller sends null). */
 export const DEFAULT_THRESHOLDS: QualityThresholds = { approveAt: 0.9, reviewAt: 0.7 };
-const DEFAULT_QUALITY_TAG_NAMES: QualityTagNames = { approved: 'approved', needsReview: 'needs_review', rejected: 'rejected' };
+/** The seed's verdict tag names. */
+export const DEFAULT_QUALITY_TAG_NAMES: QualityTagNames = { approved: 'approved', needsReview: 'needs_review', rejected: 'rejected' };
 
 const VERDICTS: readonly Verdict[] = ['approved', 'needsReview', 'rejected'];
 
