@@ -110,6 +110,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
         }
       : observability.onUpstreamCall,
     live,
+    idempotency: shared.idempotency,
     async afterWrite(change) {
       live.publish(change);
       await responseCache?.invalidate(writeTags(change));

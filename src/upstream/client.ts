@@ -10,6 +10,7 @@ import {
   type WireAssignment,
   type WireAssignmentFilter,
   type WireAssignmentV2,
+  type WireDryRun,
   type WireOrdering,
   type WirePage,
   type WireReview,
@@ -302,7 +303,7 @@ export class SynapseClient {
    */
   async listReviews(
     assignmentId: number,
-    page: { cursor?: string | undefined; perPage: number; fields?: readonly string[] | undefined },
+    page: { cursor?: string | null | undefined; perPage: number; fields?: readonly string[] | undefined },
   ): Promise<V2Page<WireReviewItem & Partial<WireReview>>> {
     const params = new URLSearchParams({ assignment: String(assignmentId), sort: '-created', per_page: String(page.perPage) });
     if (page.cursor) params.set('cursor', page.cursor);
@@ -325,14 +326,18 @@ export class SynapseClient {
     return readV2Detail(await this.v2Request('GET', routePath(ROUTES.v2Assignment, id), ROUTES.v2Assignment));
   }
 
-  /** `POST v2/projects/{project_pk}/tags/` */
-  async createProjectTag(projectId: number, body: WireTagCreate): Promise<WireTagV2> {
-    return readV2Detail(await this.v2Request('POST', routePath(ROUTES.v2ProjectTags, projectId), ROUTES.v2ProjectTags, body));
+  /** `POST v2/projects/{project_pk}/tags/`; with `dryRun`, Synapse checks it (`?dry_run=true`) and creates nothing. */
+  async createProjectTag(projectId: number, body: WireTagCreate): Promise<WireTagV2>;
+  async createProjectTag(projectId: number, body: WireTagCreate, options: { dryRun: true }): Promise<WireDryRun>;
+  async createProjectTag(projectId: number, body: WireTagCreate, options: { dryRun?: boolean } = {}): Promise<WireTagV2 | WireDryRun> {
+    const path = `${routePath(ROUTES.v2ProjectTags, projectId)}${options.dryRun ? '?dry_run=true' : ''}`;
+    return readV2Detail(await this.v2Request('POST', path, ROUTES.v2ProjectTags, body, !options.dryRun));
   }
 
-  /** `DELETE v2/projects/{project_pk}/tags/{id}/` (204, no body). */
-  async deleteProjectTag(projectId: number, tagId: number): Promise<void> {
-    await this.v2Request('DELETE', routePath(ROUTES.v2ProjectTag, projectId, tagId), ROUTES.v2ProjectTag);
+  /** `DELETE v2/projects/{project_pk}/tags/{id}/` (204, no body); with `dryRun`, checked and kept. */
+  async deleteProjectTag(projectId: number, tagId: number, options: { dryRun?: boolean } = {}): Promise<void> {
+    const path = `${routePath(ROUTES.v2ProjectTag, projectId, tagId)}${options.dryRun ? '?dry_run=true' : ''}`;
+    await this.v2Request('DELETE', path, ROUTES.v2ProjectTag, undefined, !options.dryRun);
   }
 
   /**
@@ -366,10 +371,10 @@ export class SynapseClient {
    * 404 on that list can only mean the route is missing, so its own answer tells (any
    * other route's 404 may be a missing resource).
    */
-  private async v2Request(method: Method, path: string, route: RouteShape, body?: unknown): Promise<unknown> {
+  private async v2Request(method: Method, path: string, route: RouteShape, body?: unknown, write = method !== 'GET'): Promise<unknown> {
     const decisive = method === 'GET' && route === ROUTES.v2Reviews;
     if (!(decisive && this.v2.state === 'unknown')) await this.ensureV2();
-    if (method !== 'GET') this.stats.writes++;
+    if (write) this.stats.writes++;
     try {
       const answer = await this.request<unknown>(method, path, route, body, true);
       if (decisive) this.v2.learn(true);

@@ -15,7 +15,7 @@ export interface FieldError {
 
 /** What a refusal was about, as a client can act on it (`extensions.resource`). */
 export interface ResourceRef {
-  type: 'Project' | 'Assignment';
+  type: 'Project' | 'Assignment' | 'Review';
   id: number;
 }
 
