@@ -278,7 +278,7 @@ export const EnvSchema = z.object({
   RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60).register(envDocs, {
     group: 'Request limits',
     description:
-      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
+      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations and `reviewAssignments`, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
   }),
   // --- deadlines, breaker, logs, shutdown (reliability) ---
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000).register(envDocs, {
