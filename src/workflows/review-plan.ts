@@ -1,6 +1,6 @@
 import { toSynapseId, type WireAssignment, type WireReview, type WireReviewCreate } from '../contract/index.ts';
 import { parseTagName, userError, type InputProblem, type NamedTag } from './input.ts';
-import { DEFAULT_QUALITY_TAG_NAMES, type QualityTagNames, type Verdict } from './quality-review.ts';
+import { parseVerdictTagNames, type QualityTagNames, type Verdict } from './quality-review.ts';
 import { planTagWrites, type ResolvedTags, type TagAssignment, type TagWrite } from './write-plan.ts';
 
 /** What a reviewer decides: one of the seed's three verdicts, or a comment that sets none. */
@@ -67,20 +67,10 @@ export function parseReviewRequest(input: ReviewRequestInput): { request: Review
     userErrors.push(userError('INVALID', `A comment has at most ${MAX_COMMENT_LENGTH} characters, got ${comment.length}.`, ['input', 'comment']));
   }
 
-  const tags: NamedTag[] = [];
-  const verdictTagNames = { ...DEFAULT_QUALITY_TAG_NAMES };
-  if (input.decision !== 'comment') {
-    const given = { ...DEFAULT_QUALITY_TAG_NAMES, ...input.verdictTagNames };
-    for (const verdict of Object.keys(verdictTagNames) as Verdict[]) {
-      const field = ['input', 'verdictTagNames', verdict];
-      const parsed = parseTagName(given[verdict], field);
-      if ('error' in parsed) userErrors.push(parsed.error);
-      else {
-        verdictTagNames[verdict] = parsed.name;
-        tags.push({ name: parsed.name, field });
-      }
-    }
-  }
+  // A comment sets no verdict: its names are neither checked nor resolved.
+  const verdicts = parseVerdictTagNames(input.decision === 'comment' ? null : input.verdictTagNames, 'verdictTagNames', userErrors);
+  const verdictTagNames = verdicts.tagNames;
+  const tags: NamedTag[] = input.decision === 'comment' ? [] : verdicts.tags;
 
   const reviewTagNames: string[] = [];
   const rawNames = input.reviewTagNames ?? [];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMemoryIdempotencyStore, type IdempotencyStore } from '../../src/shared-state/idempotency.ts';
 import { createSharedState, type SharedState } from '../../src/shared-state/index.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
+import { sharedStateConfig, startRedis, type RedisServer } from '../helpers/redis-server.ts';
 
 const TIMES = { now: 1_000_000, writingMs: 30_000, ttlMs: 60_000 };
 
@@ -75,17 +75,7 @@ describe('on a real Redis, shared by two replicas', () => {
   let redis: RedisServer;
   let a: SharedState;
   let b: SharedState;
-  const config = () => ({
-    redisUrl: redis.url,
-    keyPrefix: 'idem:',
-    pollMs: 1000,
-    leaseMs: 3000,
-    maxSubscriptionsPerToken: 20,
-    maxSubscriptions: 100,
-    responseCacheTtlMs: 5000,
-    responseCacheMaxEntries: 100,
-    reviewIdempotencyTtlMs: 60_000,
-  });
+  const config = () => sharedStateConfig(redis.url, 'idem:');
 
   beforeAll(async () => {
     redis = await startRedis();

@@ -40,9 +40,8 @@ function projectTags(ctx: GatewayContext, projectId: number | null): Promise<Tag
 async function createTag(ctx: GatewayContext, input: CreateTagInput): Promise<CreateTagPayloadModel> {
   const dryRun = input.dryRun ?? false;
   const refused = (userErrors: UserError[], projectId: number | null = null): CreateTagPayloadModel => ({ projectId, tagId: null, dryRun, userErrors });
-  const projectId = toSynapseId(input.projectId);
   const userErrors: UserError[] = [];
-  if (projectId === null) userErrors.push(userError('INVALID', `"${String(input.projectId).slice(0, 40)}" is not a project id.`, ['input', 'projectId']));
+  const projectId = parseProjectId(input.projectId, userErrors);
   const name = parseTagName(input.name, ['input', 'name']);
   if ('error' in name) userErrors.push(name.error);
   const description = input.description?.trim() ?? '';
@@ -79,9 +78,8 @@ async function createTag(ctx: GatewayContext, input: CreateTagInput): Promise<Cr
 async function deleteTag(ctx: GatewayContext, input: DeleteTagInput): Promise<DeleteTagPayloadModel> {
   const dryRun = input.dryRun ?? false;
   const refused = (userErrors: UserError[], projectId: number | null = null): DeleteTagPayloadModel => ({ projectId, deletedTag: null, dryRun, userErrors });
-  const projectId = toSynapseId(input.projectId);
   const userErrors: UserError[] = [];
-  if (projectId === null) userErrors.push(userError('INVALID', `"${String(input.projectId).slice(0, 40)}" is not a project id.`, ['input', 'projectId']));
+  const projectId = parseProjectId(input.projectId, userErrors);
   if ((input.tagId == null) === (input.name == null)) userErrors.push(userError('INVALID', 'Give exactly one of tagId and name.', ['input']));
   const tagId = input.tagId == null ? null : toSynapseId(input.tagId);
   if (input.tagId != null && tagId === null) userErrors.push(userError('INVALID', `"${String(input.tagId).slice(0, 40)}" is not a tag id.`, ['input', 'tagId']));
@@ -117,6 +115,13 @@ async function tagListChanged(ctx: GatewayContext, projectId: number): Promise<v
   ctx.loaders.tagsByProject.clear(projectId);
   // Rows in the loader may carry a deleted tag's id; Assignment.tags drops ids it does not find.
   await ctx.afterWrite({ assignmentIds: [], projectIds: [projectId], tagListProjectIds: [projectId] });
+}
+
+/** The input's project id, or null with a userError. */
+function parseProjectId(raw: string, userErrors: UserError[]): number | null {
+  const projectId = toSynapseId(raw);
+  if (projectId === null) userErrors.push(userError('INVALID', `"${String(raw).slice(0, 40)}" is not a project id.`, ['input', 'projectId']));
+  return projectId;
 }
 
 function alreadyExists(name: string, projectId: number): UserError {
