@@ -29,7 +29,7 @@ const REVIEW = /* GraphQL */ `
         verdictTagWritten
         removedTags { name }
         review { id authorId comment tags { name } }
-        error { code retryable outcomeUnknown message }
+        error { code retryable outcomeUnknown message upstreamRequestId }
         assignment { id tags { name } }
       }
       tagWrites { action tag { name } assignmentIds }
@@ -294,7 +294,7 @@ describe('reviewAssignments (the embedded backend as the oracle)', () => {
     expect(first.failedAssignmentIds).toEqual(failing.map(String));
     expect(first.results.map((r: any) => r.status)).toEqual(['CREATED', 'FAILED', 'CREATED', 'FAILED']);
     // A 500 may come after the write landed: the payload says the outcome is unknown.
-    expect(first.results[1].error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, outcomeUnknown: true });
+    expect(first.results[1].error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, outcomeUnknown: true, upstreamRequestId: expect.stringMatching(/^req_/) });
     for (const id of ids) expect(await tagsOf(id)).toContain('rejected');
     const reviewsWith = async (id: number) => (await restReviews(stack.backend.url, id)).filter((r) => r.description === input.comment);
     expect((await Promise.all(ids.map(reviewsWith))).map((found) => found.length)).toEqual([1, 0, 1, 0]);

@@ -279,6 +279,7 @@ async function writeReview(
       message: `The review of assignment ${item.assignmentId} was not written: ${caught.message}`,
       retryable: caught.retryable || unknown,
       outcomeUnknown: unknown,
+      upstreamRequestId: caught.upstreamRequestId ?? null,
     };
     return { result: done('FAILED', { error }), settle: unknown ? { state: 'unknown', since: began } : settle, wrote, touched: unknown };
   };
