@@ -162,6 +162,21 @@ export const EnvSchema = z.object({
     group: 'Upstream (Synapse)',
     description: "HTTP library of upstream calls: `undici` (its `Pool.request`) or `node-fetch` (docs/dependencies.md says why undici).",
   }),
+  SYNAPSE_API_V2: z.enum(['auto', 'true', 'false']).default('auto').register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "Whether the backend serves Synapse's v2 HITL API (reviews, project tags, assignment detail), behind `Assignment.reviews`, `reviewStatus`, `reviewAssignments`, `createTag` and `deleteTag`. `auto`: the first operation that needs it finds out (a 404 on a v2 list route means absent; see `SYNAPSE_API_V2_RECHECK_MS`); `true`: assume it; `false`: never call it. While absent, those fields answer `UPSTREAM_FEATURE_UNAVAILABLE` and everything else as before.",
+  }),
+  SYNAPSE_API_V2_RECHECK_MS: int(1_000, 86_400_000).default(300_000).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      'With `SYNAPSE_API_V2` (default auto), how long the answer is remembered (present or absent) before the next operation that needs v2 asks again: a backend upgraded to v2 is noticed within it.',
+  }),
+  SYNAPSE_API_V2_AUTH: z.enum(['authorization', 'access-token']).default('authorization').register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "How v2 calls carry the caller's credentials: `authorization` sends `Authorization: Token <token>` and the tenant as a bare code in `SYNAPSE-Tenant` (a `Token ` prefix the caller sent is taken off, as v2's Go client sends it); `access-token` sends `SYNAPSE-ACCESS-TOKEN: <token>` and no tenant (the token names its workspace). v1 calls keep the SDK's form.",
+  }),
   SYNAPSE_CONNECTIONS: int(1, 4096).default(64).register(envDocs, {
     group: 'Upstream (Synapse)',
     description: 'Keep-alive connections to the backend for the whole process; calls beyond them wait in the pool.',
@@ -189,6 +204,11 @@ export const EnvSchema = z.object({
   DEV_BACKEND_FAIL_RATE: rate.default(0).register(envDocs, {
     group: 'Embedded development backend',
     description: 'Fraction of embedded-backend requests answered 503 (fault tests).',
+  }),
+  DEV_BACKEND_V2: boolish.default(true).register(envDocs, {
+    group: 'Embedded development backend',
+    description:
+      'Serve the v2 routes (reviews, project tags, assignment detail); `false` answers them 404, as a backend without v2, so the gateway\'s fallback can be seen.',
   }),
   DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000).register(envDocs, {
     group: 'Embedded development backend',
@@ -267,7 +287,7 @@ export const EnvSchema = z.object({
   RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60).register(envDocs, {
     group: 'Request limits',
     description:
-      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
+      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations and `reviewAssignments`, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
   }),
   // --- deadlines, breaker, logs, shutdown (reliability) ---
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000).register(envDocs, {
@@ -403,6 +423,11 @@ export const EnvSchema = z.object({
     group: 'Live updates',
     description: 'Live subscriptions one replica holds at once (`RATE_LIMITED` beyond).',
   }),
+  REVIEW_IDEMPOTENCY_TTL_MS: int(60_000, 30 * 86_400_000).default(86_400_000).register(envDocs, {
+    group: 'Shared state (Redis)',
+    description:
+      "How long `reviewAssignments` remembers an `idempotencyKey` (per caller: which assignment got which review under it), in this process or, with `REDIS_URL`, in Redis for every replica. Sending the same key again within it creates only the reviews still missing.",
+  }),
   RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000).register(envDocs, {
     group: 'Response cache',
     description:
@@ -428,6 +453,17 @@ export interface DevBackendConfig {
   failRate: number;
   /** Largest `page_size` honoured; a larger one is capped silently, as DRF's `max_page_size`. */
   maxPageSize: number;
+  /** Serve the v2 routes; off, they answer 404 as on a backend without v2. */
+  v2: boolean;
+}
+
+/** How the gateway uses Synapse's v2 HITL API. */
+export interface V2Config {
+  /** `auto`: find out at the first need and remember it for `recheckMs`. */
+  mode: 'auto' | 'true' | 'false';
+  recheckMs: number;
+  /** Header form of the caller's credentials on v2 calls. */
+  auth: 'authorization' | 'access-token';
 }
 
 /** Settings of the gateway's upstream client. */
@@ -448,6 +484,7 @@ export interface UpstreamConfig {
   httpClient: 'undici' | 'node-fetch';
   /** Most connections (so calls at once) to the upstream for the whole process; more calls queue. */
   connections: number;
+  v2: V2Config;
 }
 
 /** Abuse limits and what the gateway shows the outside (see src/security/). */
@@ -533,6 +570,8 @@ export interface SharedStateConfig {
   responseCacheTtlMs: number;
   /** Most results the in-memory cache keeps (least recently used go first); Redis uses its own memory policy. */
   responseCacheMaxEntries: number;
+  /** How long a review idempotency key is remembered, per caller. */
+  reviewIdempotencyTtlMs: number;
 }
 
 /** The admin listener's port in production: Prometheus exporters' customary one. */
@@ -592,6 +631,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idsFilter: env.SYNAPSE_IDS_FILTER ?? embedded,
       httpClient: env.SYNAPSE_HTTP_CLIENT,
       connections: env.SYNAPSE_CONNECTIONS,
+      v2: { mode: env.SYNAPSE_API_V2, recheckMs: env.SYNAPSE_API_V2_RECHECK_MS, auth: env.SYNAPSE_API_V2_AUTH },
     },
     devBackend: {
       // A production deployment that forgot SYNAPSE_BACKEND_URL must not answer public demo tokens.
@@ -603,6 +643,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
       maxPageSize: env.DEV_BACKEND_MAX_PAGE_SIZE,
+      v2: env.DEV_BACKEND_V2,
     },
     analytics: { exactLimit: env.ANALYTICS_EXACT_LIMIT },
     // --- security values ---
@@ -620,6 +661,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptions: env.MAX_SUBSCRIPTIONS,
       responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
       responseCacheMaxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+      reviewIdempotencyTtlMs: env.REVIEW_IDEMPOTENCY_TTL_MS,
     },
   };
 }

@@ -21,6 +21,7 @@ import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import { createTransport, type FetchFn } from './upstream/transport.ts';
 import { createTrustedDocuments, ManifestStore } from './trusted-documents/index.ts';
+import { V2Support } from './upstream/v2.ts';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, ContextExtension>;
 
@@ -118,6 +119,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     config,
     ...deps,
     transport,
+    v2: new V2Support(upstream.v2),
     retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall
@@ -127,6 +129,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
         }
       : observability.onUpstreamCall,
     live,
+    idempotency: shared.idempotency,
     async afterWrite(change) {
       live.publish(change);
       await responseCache?.invalidate(writeTags(change));

@@ -24,3 +24,8 @@ export function shuffle<T>(items: T[], random: Random): T[] {
   }
   return items;
 }
+
+/** One item drawn uniformly. */
+export function choose<T>(items: readonly T[], random: Random): T {
+  return items[Math.floor(random() * items.length)]!;
+}

@@ -2,17 +2,18 @@ import { ROUTES, routePattern } from '../contract/index.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { Handler } from './context.ts';
 import { listNotifications } from './notifications.ts';
+import { createReview, getAssignmentV2, getReview, listReviews } from './reviews.ts';
 import { setTags } from './set-tags.ts';
-import { listProjectTags } from './tags.ts';
+import { createProjectTagV2, deleteProjectTagV2, getProjectTagV2, listProjectTags, listProjectTagsV2 } from './tags.ts';
 
 interface Route {
-  /** Matched against the pathname; an optional capture group is the path id. */
+  /** Matched against the pathname; capture groups are the path ids. */
   pattern: RegExp;
   methods: Readonly<Record<string, Handler>>;
 }
 
 // `set_tags` cannot be taken for an id: ids are digits only (a non-integer id is 404).
-const ROUTE_TABLE: readonly Route[] = [
+const V1_ROUTES: readonly Route[] = [
   { pattern: routePattern(ROUTES.assignment), methods: { GET: getAssignment } },
   { pattern: routePattern(ROUTES.setTags), methods: { POST: setTags } },
   { pattern: routePattern(ROUTES.assignments), methods: { GET: listAssignments } },
@@ -21,19 +22,30 @@ const ROUTE_TABLE: readonly Route[] = [
   { pattern: routePattern('_dev/notifications/'), methods: { GET: listNotifications } },
 ];
 
+const V2_ROUTES: readonly Route[] = [
+  { pattern: routePattern(ROUTES.v2Assignment), methods: { GET: getAssignmentV2 } },
+  { pattern: routePattern(ROUTES.v2Reviews), methods: { GET: listReviews, POST: createReview } },
+  { pattern: routePattern(ROUTES.v2Review), methods: { GET: getReview } },
+  { pattern: routePattern(ROUTES.v2ProjectTags), methods: { GET: listProjectTagsV2, POST: createProjectTagV2 } },
+  { pattern: routePattern(ROUTES.v2ProjectTag), methods: { GET: getProjectTagV2, DELETE: deleteProjectTagV2 } },
+];
+
 export interface RouteMatch {
   methods: Readonly<Record<string, Handler>>;
-  pathId: number | undefined;
+  pathIds: number[];
 }
 
-/** The route for a pathname, or undefined (404). An id too large to be exact is 404 too. */
-export function matchRoute(pathname: string): RouteMatch | undefined {
-  for (const route of ROUTE_TABLE) {
+/**
+ * The route for a pathname, or undefined (404). An id too large to be exact is 404 too.
+ * Without `v2`, the v2 routes are absent, as on a backend older than them.
+ */
+export function matchRoute(pathname: string, options: { v2: boolean }): RouteMatch | undefined {
+  for (const route of options.v2 ? [...V1_ROUTES, ...V2_ROUTES] : V1_ROUTES) {
     const match = route.pattern.exec(pathname);
     if (!match) continue;
-    const pathId = match[1] === undefined ? undefined : Number(match[1]);
-    if (pathId !== undefined && !Number.isSafeInteger(pathId)) return undefined;
-    return { methods: route.methods, pathId };
+    const pathIds = match.slice(1).map(Number);
+    if (!pathIds.every(Number.isSafeInteger)) return undefined;
+    return { methods: route.methods, pathIds };
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { WireFile, WireStatus } from '../contract/index.ts';
 import { mediaPath, REQUEST_ORIGIN } from './media-urls.ts';
-import { mulberry32, shuffle, type Random } from './prng.ts';
+import { choose, mulberry32, shuffle, type Random } from './prng.ts';
+import { seedReviewHistory } from './seed-reviews.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
 import { createTimeline, logNormal, type Timeline } from './seed-timeline.ts';
 import { formatMicros } from './timestamps.ts';
@@ -94,6 +95,7 @@ export function seedDatabase(db: DatabaseSync, options: SeedOptions): void {
     insertAssignment.run(columns);
     for (const tagId of tagIds) insertTag.run(row.id, tagId);
   }
+  seedReviewHistory(db, now);
 }
 
 interface GeneratedAssignment {
@@ -249,8 +251,4 @@ function pick(cumulativeWeights: readonly number[], random: Random): number {
   const r = random();
   const index = cumulativeWeights.findIndex((bound) => r < bound);
   return index === -1 ? cumulativeWeights.length - 1 : index;
-}
-
-function choose<T>(items: readonly T[], random: Random): T {
-  return items[Math.floor(random() * items.length)]!;
 }

@@ -36,6 +36,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   FORBIDDEN: false,
   NOT_FOUND: false,
   UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_FEATURE_UNAVAILABLE: false,
   RATE_LIMITED: true,
   INTERNAL_SERVER_ERROR: false,
   CSRF_HEADER_REQUIRED: false,
@@ -90,6 +91,18 @@ export const refusalAbout = {
     if (projectId === undefined) return error;
     return named(error, { type: 'Project', id: projectId }, `You may not read the assignments of project ${projectId}.`, `Project ${projectId} does not exist.`);
   },
+  review(error: unknown, id: number): unknown {
+    return named(error, { type: 'Review', id }, `You may not read review ${id}.`, `Review ${id} does not exist.`);
+  },
+  /** A refused tag creation or deletion, after the tag list of the project was read: the caller reads it, but may not change it. */
+  tagManagement(error: unknown, projectId: number): unknown {
+    return named(
+      error,
+      { type: 'Project', id: projectId },
+      `You may read the tags of project ${projectId} but not create or delete them: that needs a member (not a viewer) of the project.`,
+      `Project ${projectId} does not exist.`,
+    );
+  },
   projectTags(error: unknown, projectId: number): unknown {
     return named(error, { type: 'Project', id: projectId }, `You may not read the tags of project ${projectId}.`, `Project ${projectId} does not exist.`);
   },
@@ -141,6 +154,7 @@ export function maskError(error: unknown, message: string): Error {
         retryable: original.retryable,
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
         ...(original.resource === undefined ? {} : { resource: { type: original.resource.type, id: String(original.resource.id) } }),
+        ...(original.upstreamRequestId === undefined ? {} : { upstreamRequestId: original.upstreamRequestId }),
         ...fieldErrors,
       },
     });

@@ -52,6 +52,7 @@ export async function main(): Promise<void> {
       latencyMs: devBackend.latencyMs,
       failRate: devBackend.failRate,
       maxPageSize: devBackend.maxPageSize,
+      v2: devBackend.v2,
       recordRequests: false,
     });
     baseUrl = backend.url;

@@ -32,7 +32,8 @@ export async function call<T = any>(backend: DevBackend, path: string, options: 
   }
   const response = await fetch(backend.url + path, { method: options.method ?? 'GET', headers, body });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as T, headers: response.headers };
+  // A 204 has no body.
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
 }
 
 /** Every assignment matching `query`, by following `next` (page size 1000). */

@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/dev-backend/server.ts';
 import { userVersion } from '../../src/dev-backend/sqlite.ts';
+import { SCHEMA_VERSION } from '../../src/dev-backend/schema.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WireStatus } from '../../src/contract/index.ts';
 import { REQUEST_ORIGIN } from '../../src/dev-backend/media-urls.ts';
@@ -292,7 +293,7 @@ describe('persistence', () => {
       upgraded.close();
     }
     const reopened = new DatabaseSync(dbPath);
-    expect(userVersion(reopened)).toBe(2);
+    expect(userVersion(reopened)).toBe(SCHEMA_VERSION);
     reopened.close();
   });
 });

@@ -63,7 +63,7 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     expectTypeOf<AssignmentCardFragment['id']>().toEqualTypeOf<string>();
     expectTypeOf<NonNullable<AssignmentsPageQuery['assignments']>['totalCount']>().toEqualTypeOf<number>();
     expectTypeOf<TagAssignmentsMutation['setAssignmentTags']['userErrors'][number]['code']>().toEqualTypeOf<
-      'INVALID' | 'NOT_FOUND' | 'REJECTED_BY_UPSTREAM' | 'TAG_PROJECT_MISMATCH' | 'TOO_MANY' | 'UNKNOWN_TAG'
+      'ALREADY_EXISTS' | 'INVALID' | 'KEY_REUSED' | 'NOT_FOUND' | 'REJECTED_BY_UPSTREAM' | 'TAG_PROJECT_MISMATCH' | 'TOO_MANY' | 'UNKNOWN_TAG'
     >();
   });
 
