@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
-import { AssignmentsPage } from '../../examples/frontend/src/operations.ts';
+import { ReviewQueuePage } from '../../examples/frontend/src/operations.ts';
 import { CLIENT, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { startFrontend, type Frontend } from '../helpers/frontend.ts';
 import { rest, restAll, restReviews, restTags } from '../helpers/rest.ts';
@@ -52,7 +52,7 @@ describe('the example review page (urql) on a Vite dev server, in headless Chrom
     expect(calls[1]!.headers.authorization).toBe(`Token ${TOKENS.admin}`);
     // The id of the document the gateway enforces, never its text; the build named by its headers.
     const params = new URL(calls[1]!.url, 'http://gateway').searchParams;
-    expect([params.get('documentId'), params.has('query')]).toEqual([documentIdOf(AssignmentsPage), false]);
+    expect([params.get('documentId'), params.has('query')]).toEqual([documentIdOf(ReviewQueuePage), false]);
     expect([calls[1]!.headers['graphql-client-name'], calls[1]!.headers['graphql-client-version']]).toEqual([CLIENT.name, CLIENT.version]);
     expect(await page.getByRole('link', { name: 'Review queue' }).getAttribute('aria-current')).toBe('page');
   });
