@@ -29,6 +29,14 @@ const config: CodegenConfig = {
           AnalyticsSeriesPoint: '../workflows/analytics.ts#SeriesPointModel',
           AnalyticsBacklog: '../workflows/analytics.ts#BacklogModel',
           HoursPercentiles: '../workflows/percentiles.ts#PercentilesModel',
+          Review: '../graphql/models.ts#ReviewModel',
+          ReviewConnection: '../graphql/models.ts#ReviewConnectionModel',
+          ReviewEdge: '../graphql/models.ts#ReviewEdgeModel',
+          AssignmentReviewResult: '../graphql/models.ts#AssignmentReviewResultModel',
+          ReviewTagWrite: '../graphql/models.ts#ReviewTagWriteModel',
+          ReviewAssignmentsPayload: '../graphql/models.ts#ReviewAssignmentsPayloadModel',
+          CreateTagPayload: '../graphql/models.ts#CreateTagPayloadModel',
+          DeleteTagPayload: '../graphql/models.ts#DeleteTagPayloadModel',
         },
         // GraphQL enum values stay as declared (PENDING); src/graphql/enums.ts maps them onto the
         // REST strings. (Internal enum values would break printing of enum defaults

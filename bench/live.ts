@@ -70,7 +70,7 @@ try {
     }
   }, 2);
   const gauge = async (replica: Replica, name: string) =>
-    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(replica.url.replace(/graphql$/, 'metrics'))).text())?.[1] ?? 0);
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(replica.metricsUrl)).text())?.[1] ?? 0);
   for (let tries = 0; (await gauge(a!, 'synapse_live_subscriptions')) + (await gauge(b!, 'synapse_live_subscriptions')) < SUBSCRIBERS; tries++) {
     if (tries > 600) throw new Error('subscribers did not all connect within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 100));

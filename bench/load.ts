@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     if (new URL(backendUrl).hostname !== HOST) throw new Error(`backend not on loopback: ${backendUrl}`);
 
     const port = await freePort();
+    // In production /metrics is on the admin listener, on a port of its own.
+    const adminPort = await freePort();
     const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
       env: {
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         NODE_ENV: 'production',
         HOST,
         PORT: String(port),
+        ADMIN_PORT: String(adminPort),
         SYNAPSE_BACKEND_URL: backendUrl,
         LOG_LEVEL: 'info',
         // The gateway's own cost per operation: the same query repeated would otherwise be a cache hit
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
     });
     children.push(gateway);
     const gatewayUrl = `http://${HOST}:${port}`;
+    const metricsUrl = `http://${HOST}:${adminPort}/metrics`;
     const logPath = join(dir, 'gateway.log');
     await waitUntilHealthy(`${gatewayUrl}/health`, 120_000);
     const gatewayPid = gateway.pid!;
@@ -183,10 +187,10 @@ async function main(): Promise<void> {
       }
       printTable(rows.filter((row) => row.run === run), `Run ${run}`);
       // The REST scenarios left the gateway idle for a while: a comparable point for memory.
-      memory.push({ rss: rssMb(gatewayPid), heap: (await gatewayCounters(gatewayUrl)).heapUsedMb });
+      memory.push({ rss: rssMb(gatewayPid), heap: (await gatewayCounters(metricsUrl)).heapUsedMb });
     }
     printSummary(rows, memory);
-    const final = await gatewayCounters(gatewayUrl);
+    const final = await gatewayCounters(metricsUrl);
     console.log(`\nBreaker state at the end: ${['closed', 'half-open', 'open'][final.breakerState] ?? final.breakerState}; upstream retries: ${final.retries}`);
   } finally {
     clearTimeout(watchdog);
@@ -230,9 +234,9 @@ async function operationsLogged(path: string, from: number): Promise<{ count: nu
   return totals;
 }
 
-/** Figures from the gateway's own /metrics. */
-async function gatewayCounters(gatewayUrl: string): Promise<{ retries: number; breakerState: number; heapUsedMb: number }> {
-  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+/** Figures from the gateway's own metrics (its admin listener's `/metrics`). */
+async function gatewayCounters(metricsUrl: string): Promise<{ retries: number; breakerState: number; heapUsedMb: number }> {
+  const text = await (await fetch(metricsUrl)).text();
   const sum = (name: string) =>
     text
       .split('\n')

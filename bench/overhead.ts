@@ -4,7 +4,8 @@
  *   - the embedded backend (BENCH_ASSIGNMENTS rows in one project, no added latency);
  *   - the gateway as `npm start` runs it (the bundle `npm run build` makes of
  *     src/server.ts) in its production configuration, every default plugin on,
- *     `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter);
+ *     `SYNAPSE_IDS_FILTER=false` (a backend without the `ids` filter), enforcing trusted
+ *     documents (`TRUSTED_DOCUMENTS=enforce`) with a manifest of the benchmark's documents;
  *   - the floor (bench/floor/server.ts, bundled the same way): bare graphql-yoga making
  *     the same REST calls;
  *   - Apollo Server 5 with RESTDataSource (bench/apollo/server.ts, bundled the same way):
@@ -23,12 +24,14 @@
  * gateways with those settings, measured in the same alternation (`BENCH_TSX=1` in a
  * variant runs src/server.ts through the tsx loader instead of the bundle); BENCH_TRACING (1: the
  * tracing variants above); BENCH_QUERIES (a comma
- * list of hello, one, page, byIds, rest: only those; `rest` is the REST reads); BENCH_PROFILE (a
+ * list of hello, one, oneById, page, byIds, rest: only those; `rest` is the REST reads; `oneById` is
+ * `one` sent to the gateways as its `documentId`, the floor and Apollo getting its text); BENCH_PROFILE (a
  * folder: the gateways and the floor write V8 CPU profiles there when they stop, and the run ends
  * with their CPU per operation by package side by side: where a missed target's time goes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,16 +100,21 @@ interface Query {
   label: string;
   document: string;
   variables: (random: () => number) => Record<string, unknown>;
+  /** Sent to the gateways as `documentId` (the trusted documents' lookup) instead of its text. */
+  byId?: boolean;
 }
 
 const randomId = (random: () => number) => 1 + Math.floor(random() * ROWS);
+const ONE = `query One($id: ID!) { assignment(id: $id) { ${FIELDS} } }`;
 const ALL_QUERIES: Query[] = [
   { name: 'hello', label: '`{ __typename }` (no upstream call)', document: '{ __typename }', variables: () => ({}) },
+  { name: 'one', label: '`assignment(id)` with tags', document: ONE, variables: (random) => ({ id: String(randomId(random)) }) },
   {
-    name: 'one',
-    label: '`assignment(id)` with tags',
-    document: `query One($id: ID!) { assignment(id: $id) { ${FIELDS} } }`,
+    name: 'oneById',
+    label: '`assignment(id)` with tags, by `documentId` (floor, Apollo: text)',
+    document: ONE,
     variables: (random) => ({ id: String(randomId(random)) }),
+    byId: true,
   },
   {
     name: 'page',
@@ -130,6 +138,15 @@ const ALL_QUERIES: Query[] = [
 ];
 
 const QUERIES = ALL_QUERIES.filter((query) => !ONLY || ONLY.includes(query.name));
+
+/** The `documentId` of a document: `sha256:` and the hex of its text, as the client preset writes it. */
+const documentId = (document: string) => `sha256:${createHash('sha256').update(document).digest('hex')}`;
+
+/** A request body: the id to a gateway (which holds the manifest) when the query goes by id, else the text. */
+function requestBody(server: Server, query: Query, variables: Record<string, unknown>): string {
+  const byId = query.byId === true && server.role === 'gateway';
+  return JSON.stringify(byId ? { documentId: documentId(query.document), variables } : { query: query.document, variables });
+}
 
 interface RestRead {
   name: string;
@@ -200,10 +217,18 @@ async function main(): Promise<void> {
     children.push(backend.child);
     if (new URL(backend.url).hostname !== '127.0.0.1') throw new Error(`backend not on loopback: ${backend.url}`);
 
+    // The manifest a frontend team deploys: every document the benchmark sends, by its id.
+    const manifests = join(dir, 'manifests');
+    mkdirSync(join(manifests, 'bench'), { recursive: true });
+    writeFileSync(join(manifests, 'bench', 'overhead.json'), JSON.stringify(Object.fromEntries(ALL_QUERIES.map((query) => [documentId(query.document), query.document]))));
     const gatewayEnv = {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
+      // Metrics on an admin listener of each gateway's own (9464 would be taken by the first).
+      ADMIN_PORT: '0',
+      TRUSTED_DOCUMENTS: 'enforce',
+      TRUSTED_DOCUMENTS_DIR: manifests,
       SYNAPSE_BACKEND_URL: backend.url,
       SYNAPSE_IDS_FILTER: 'false',
       // A per-caller response cache may come: this benchmark measures the work of an operation.
@@ -285,7 +310,6 @@ async function main(): Promise<void> {
     const graphqlRun = async (server: Server, query: Query, seconds: number) => {
       const random = mulberry32(0xbe4c4);
       let failed = 0;
-      const body = (variables: Record<string, unknown>) => JSON.stringify({ query: query.document, variables });
       return autocannon({
         url: server.url,
         connections: CONNECTIONS,
@@ -295,7 +319,7 @@ async function main(): Promise<void> {
             method: 'POST',
             path: new URL(server.url).pathname,
             headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, body: body(query.variables(random)) }),
+            setupRequest: (request) => ({ ...request, body: requestBody(server, query, query.variables(random)) }),
             onResponse: (status, text) => {
               if (status === 200 && text.includes('"errors"')) failed++;
             },
@@ -451,6 +475,15 @@ function report(rows: Row[], servers: Server[], rest: RestRead[]): void {
     );
   }
 
+  if (QUERIES.some((q) => q.name === 'one') && QUERIES.some((q) => q.name === 'oneById')) {
+    // The same document and variables, through the same gateway: what the id costs against the text.
+    const [text, id] = [mean('one', 'gateway', 'cpuPerOpUs'), mean('oneById', 'gateway', 'cpuPerOpUs')];
+    const [textRps, idRps] = [mean('one', 'gateway', 'reqPerSec'), mean('oneById', 'gateway', 'reqPerSec')];
+    console.log(
+      `\nTrusted documents on the gateway, \`assignment(id)\`: by documentId ${fmt(id)} CPU µs/op and ${fmt(idRps)} req/s, ` +
+        `as text ${fmt(text)} CPU µs/op and ${fmt(textRps)} req/s; id minus text: ${fmt(id - text, 1)} CPU µs/op.`,
+    );
+  }
   console.log('\nTargets:');
   let missed = false;
   for (const query of QUERIES.filter((q) => q.name !== 'hello')) {
@@ -485,7 +518,7 @@ async function checkAnswers(servers: Server[]): Promise<void> {
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: query.document, variables: query.variables(random) }),
+        body: requestBody(server, query, query.variables(random)),
       });
       const text = await response.text();
       if (response.status !== 200 || text.includes('"errors"')) {

@@ -97,9 +97,6 @@ interface Subscriber {
   endedEarly: boolean;
 }
 
-/** Where a gateway's Prometheus metrics are scraped: the one place to change should `/metrics` move to an admin listener. */
-const metricsUrl = (gateway: Gateway) => new URL('/metrics', gateway.replica.url).href;
-
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   if (!(value > 0)) throw new Error(`${name} must be a positive number of seconds, not ${process.env[name]}`);
@@ -214,7 +211,7 @@ async function main(): Promise<number> {
   };
   const scrape = async (gateway: Gateway) => {
     try {
-      return await (await fetch(metricsUrl(gateway), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
+      return await (await fetch(gateway.replica.metricsUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
     } catch (error) {
       fail(gateway, 'metrics scrape', String(error));
       return '';

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { ENV_GROUPS, EnvSchema, envDocs, loadConfig, type EnvDoc, type EnvGroup } from '../src/config.ts';
+import { ConfigError, ENV_GROUPS, EnvSchema, envDocs, loadConfig, type EnvDoc, type EnvGroup } from '../src/config.ts';
 
 /** One variable as the reference shows it. */
 export interface EnvReferenceRow {
@@ -28,6 +28,7 @@ const CONTEXTS: readonly { when: string; env: Env }[] = [
   { when: '`NODE_ENV=production`', env: { NODE_ENV: 'production' } },
   { when: '`NODE_ENV=test`', env: { NODE_ENV: 'test' } },
   { when: '`SYNAPSE_BACKEND_URL` is set', env: { SYNAPSE_BACKEND_URL: 'https://synapse.example.com/' } },
+  { when: '`TRUSTED_DOCUMENTS_DIR` is set', env: { TRUSTED_DOCUMENTS_DIR: 'manifests/' } },
 ];
 
 /** Protocols tried against a URL schema to say which it accepts. */
@@ -108,9 +109,18 @@ function defaultOf(name: string, field: Field, doc: EnvDoc): string {
 function fallbackOf(name: string, field: Field): string | undefined {
   const candidates = choicesOf(field);
   if (candidates.length === 0) return undefined;
+  // A value refused beside the context (EMBEDDED_BACKEND=true with SYNAPSE_BACKEND_URL) is not what unset means there.
+  const configOf = (env: Env) => {
+    try {
+      return loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return undefined;
+      throw error;
+    }
+  };
   const valueIn = (env: Env) => {
     const unset = loadConfig(env);
-    const same = candidates.filter((candidate) => isDeepStrictEqual(unset, loadConfig({ ...env, [name]: candidate.raw })));
+    const same = candidates.filter((candidate) => isDeepStrictEqual(unset, configOf({ ...env, [name]: candidate.raw })));
     return same.length === 1 ? same[0]!.shown : undefined;
   };
   const usual = valueIn({});

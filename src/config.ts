@@ -40,6 +40,10 @@ export const ENV_GROUPS = [
   },
   { name: 'Live updates', about: 'Subscriptions (`assignmentUpdated` over SSE or WebSocket).' },
   { name: 'Response cache', about: 'Query results reused for the same caller.' },
+  {
+    name: 'Trusted documents',
+    about: 'Which documents production frontends may run: the manifests their builds ship, what happens to any other document, and the operators\' bypass.',
+  },
   { name: 'Analytics', about: 'How `assignmentAnalytics` computes its percentiles.' },
   { name: 'Observability', about: 'Logs and metrics.' },
   {
@@ -135,7 +139,7 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').register(envDocs, {
     group: 'Server',
     description:
-      '`production` turns GraphiQL, introspection, limit details and localhost CORS off unless each is set explicitly; `test` silences the logs unless `LOG_LEVEL` is set.',
+      '`production` turns GraphiQL, introspection, limit details and localhost CORS off unless each is set explicitly, refuses to start without `SYNAPSE_BACKEND_URL` (unless `EMBEDDED_BACKEND=true`), and moves `/metrics` to the admin listener (`ADMIN_PORT`); `test` silences the logs unless `LOG_LEVEL` is set.',
   }),
   HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
     group: 'Server',
@@ -151,8 +155,13 @@ export const EnvSchema = z.object({
     .register(envDocs, {
       group: 'Upstream (Synapse)',
       description: 'Base URL of the Synapse API the gateway calls (a missing trailing `/` is added).',
-      unset: 'unset: the gateway starts the embedded development backend and calls it',
+      unset: 'unset: the gateway starts the embedded development backend and calls it (in production only with `EMBEDDED_BACKEND=true`)',
     }),
+  EMBEDDED_BACKEND: boolish.optional().register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      'Start the embedded development backend and call it, with its public demo tokens (`dev-admin-token` has admin rights). In production a gateway without `SYNAPSE_BACKEND_URL` refuses to start unless this is `true` (a demo deployment), and then warns that demo tokens are live. Cannot be `true` beside `SYNAPSE_BACKEND_URL`.',
+  }),
   FILE_URL_PREFIX: z.string().optional().register(envDocs, {
     group: 'Upstream (Synapse)',
     description:
@@ -193,6 +202,21 @@ export const EnvSchema = z.object({
     group: 'Upstream (Synapse)',
     description: "HTTP library of upstream calls: `undici` (its `Pool.request`) or `node-fetch` (docs/dependencies.md says why undici).",
   }),
+  SYNAPSE_API_V2: z.enum(['auto', 'true', 'false']).default('auto').register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "Whether the backend serves Synapse's v2 HITL API (reviews, project tags, assignment detail), behind `Assignment.reviews`, `reviewStatus`, `reviewAssignments`, `createTag` and `deleteTag`. `auto`: the first operation that needs it finds out (a 404 on a v2 list route means absent; see `SYNAPSE_API_V2_RECHECK_MS`); `true`: assume it; `false`: never call it. While absent, those fields answer `UPSTREAM_FEATURE_UNAVAILABLE` and everything else as before.",
+  }),
+  SYNAPSE_API_V2_RECHECK_MS: int(1_000, 86_400_000).default(300_000).register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      'With `SYNAPSE_API_V2` (default auto), how long the answer is remembered (present or absent) before the next operation that needs v2 asks again: a backend upgraded to v2 is noticed within it.',
+  }),
+  SYNAPSE_API_V2_AUTH: z.enum(['authorization', 'access-token']).default('authorization').register(envDocs, {
+    group: 'Upstream (Synapse)',
+    description:
+      "How v2 calls carry the caller's credentials: `authorization` sends `Authorization: Token <token>` and the tenant as a bare code in `SYNAPSE-Tenant` (a `Token ` prefix the caller sent is taken off, as v2's Go client sends it); `access-token` sends `SYNAPSE-ACCESS-TOKEN: <token>` and no tenant (the token names its workspace). v1 calls keep the SDK's form.",
+  }),
   SYNAPSE_CONNECTIONS: int(1, 4096).default(64).register(envDocs, {
     group: 'Upstream (Synapse)',
     description: 'Keep-alive connections to the backend for the whole process; calls beyond them wait in the pool.',
@@ -220,6 +244,11 @@ export const EnvSchema = z.object({
   DEV_BACKEND_FAIL_RATE: rate.default(0).register(envDocs, {
     group: 'Embedded development backend',
     description: 'Fraction of embedded-backend requests answered 503 (fault tests).',
+  }),
+  DEV_BACKEND_V2: boolish.default(true).register(envDocs, {
+    group: 'Embedded development backend',
+    description:
+      'Serve the v2 routes (reviews, project tags, assignment detail); `false` answers them 404, as a backend without v2, so the gateway\'s fallback can be seen.',
   }),
   DEV_BACKEND_MAX_PAGE_SIZE: int(1, 100_000).default(1000).register(envDocs, {
     group: 'Embedded development backend',
@@ -298,7 +327,7 @@ export const EnvSchema = z.object({
   RATE_LIMIT_EXPENSIVE_PER_MINUTE: int(0, 1_000_000).default(60).register(envDocs, {
     group: 'Request limits',
     description:
-      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
+      'Expensive root fields per caller (token) per minute: analytics, queue, the workflow mutations and `reviewAssignments`, `assignments` pages over 50 rows, `assignmentsByIds` with more than 100 ids. `0` turns the limit off. Refusals are `RATE_LIMITED` with HTTP 429 and `Retry-After`; what counted is in `extensions.rateLimit`. With `REDIS_URL`, one allowance is shared by all replicas.',
   }),
   // --- deadlines, breaker, logs, shutdown (reliability) ---
   OPERATION_TIMEOUT_MS: int(100, 600_000).default(30_000).register(envDocs, {
@@ -365,7 +394,37 @@ export const EnvSchema = z.object({
   }),
   METRICS_ENABLED: boolish.default(true).register(envDocs, {
     group: 'Observability',
-    description: 'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: expose it to your scraper only.',
+    description:
+      'Serve Prometheus metrics on `GET /metrics`, which is not authenticated: on the admin listener when there is one (`ADMIN_PORT`), else on `PORT`.',
+  }),
+  ADMIN_PORT: int(0, 65535).optional().register(envDocs, {
+    group: 'Observability',
+    description:
+      'Port of the admin listener, which serves `GET /metrics` (and nothing else) on `ADMIN_HOST`; the public port then answers 404 there. `/health` and `/ready` stay on `PORT` for probes. `0` picks a free one and logs it.',
+    unset: 'none: `/metrics` is on `PORT`; `9464` when `NODE_ENV=production`',
+  }),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1').register(envDocs, {
+    group: 'Observability',
+    description: 'Address of the admin listener; loopback keeps the metrics to a scraper on the same host (or pod).',
+  }),
+  // --- trusted documents ---
+  TRUSTED_DOCUMENTS: z.enum(['off', 'log', 'enforce']).optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      '`off`: documents are not checked and ids are not understood. `log`: every document runs; ids of the manifests are served; a document in no manifest is counted (`synapse_trusted_documents_total{outcome="unknown"}`) and logged once per hash with its client. `enforce`: only documents of the manifests run; any other is refused `PERSISTED_QUERY_NOT_IN_LIST`, an unknown id `PERSISTED_QUERY_NOT_FOUND`, before any upstream call. `log` and `enforce` need `TRUSTED_DOCUMENTS_DIR`.',
+  }),
+  TRUSTED_DOCUMENTS_DIR: z.string().min(1).optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      'Folder of manifests: every `*.json` file under it, at any depth (names starting with `.` skipped), in the client preset\'s format (`{ "sha256:…": "query …" }`) or Apollo\'s (`apollo-persisted-query-manifest`). The path names the client: `web/1.4.0.json` is client `web` version `1.4.0`, `web.json` client `web`. Read at start (a malformed file stops the process), again on every change and on SIGHUP (a malformed file is refused, naming file and line, and the last good set stays).',
+    unset: 'no manifests: every client name counts as `unknown`',
+  }),
+  TRUSTED_DOCUMENTS_BYPASS_TOKEN: z.string().min(32, 'at least 32 characters: a secret, not a password').optional().register(envDocs, {
+    group: 'Trusted documents',
+    description:
+      'Secret an operator sends as `X-Trusted-Documents-Bypass: <secret>` to run any document (GraphiQL and introspection in production included); compared in constant time. A request with a wrong secret is refused `TRUSTED_DOCUMENTS_BYPASS_REFUSED`.',
+    unset: 'no bypass: every request with the header is refused',
+    values: 'at least 32 characters, e.g. `openssl rand -hex 32`',
   }),
   // --- traces (OpenTelemetry) ---
   OTEL_SDK_DISABLED: boolish.default(false).register(envDocs, {
@@ -492,6 +551,11 @@ export const EnvSchema = z.object({
     group: 'Live updates',
     description: 'Live subscriptions one replica holds at once (`RATE_LIMITED` beyond).',
   }),
+  REVIEW_IDEMPOTENCY_TTL_MS: int(60_000, 30 * 86_400_000).default(86_400_000).register(envDocs, {
+    group: 'Shared state (Redis)',
+    description:
+      "How long `reviewAssignments` remembers an `idempotencyKey` (per caller: which assignment got which review under it), in this process or, with `REDIS_URL`, in Redis for every replica. Sending the same key again within it creates only the reviews still missing.",
+  }),
   RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(5_000).register(envDocs, {
     group: 'Response cache',
     description:
@@ -507,6 +571,8 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** Settings of the embedded development backend. */
 export interface DevBackendConfig {
+  /** Start it when no SYNAPSE_BACKEND_URL is set; in production only when asked for (EMBEDDED_BACKEND=true). */
+  enabled: boolean;
   host: string;
   port: number;
   dbPath: string;
@@ -515,6 +581,17 @@ export interface DevBackendConfig {
   failRate: number;
   /** Largest `page_size` honoured; a larger one is capped silently, as DRF's `max_page_size`. */
   maxPageSize: number;
+  /** Serve the v2 routes; off, they answer 404 as on a backend without v2. */
+  v2: boolean;
+}
+
+/** How the gateway uses Synapse's v2 HITL API. */
+export interface V2Config {
+  /** `auto`: find out at the first need and remember it for `recheckMs`. */
+  mode: 'auto' | 'true' | 'false';
+  recheckMs: number;
+  /** Header form of the caller's credentials on v2 calls. */
+  auth: 'authorization' | 'access-token';
 }
 
 /** Settings of the gateway's upstream client. */
@@ -535,6 +612,7 @@ export interface UpstreamConfig {
   httpClient: 'undici' | 'node-fetch';
   /** Most connections (so calls at once) to the upstream for the whole process; more calls queue. */
   connections: number;
+  v2: V2Config;
 }
 
 /** Abuse limits and what the gateway shows the outside (see src/security/). */
@@ -568,6 +646,16 @@ export interface SecurityConfig {
   rateLimitExpensivePerMinute: number;
 }
 
+/** Which documents may run (see src/trusted-documents/). */
+export interface TrustedDocumentsConfig {
+  /** off: not checked; log: every document runs, unknown ones counted; enforce: only the manifests' documents run. */
+  mode: 'off' | 'log' | 'enforce';
+  /** Folder of manifests; undefined: none. */
+  dir: string | undefined;
+  /** Secret of the `X-Trusted-Documents-Bypass` header; undefined: no bypass. */
+  bypassToken: string | undefined;
+}
+
 /** Settings of the analytics workflow. */
 export interface AnalyticsConfig {
   /** Percentiles stay exact while a report holds at most this many completion times; past it, DDSketch (within 1 %). */
@@ -578,6 +666,9 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** The admin listener (`/metrics`); undefined port: none, metrics stay on the public port. */
+  admin: { port: number | undefined; host: string };
+  trustedDocuments: TrustedDocumentsConfig;
   upstream: UpstreamConfig;
   devBackend: DevBackendConfig;
   analytics: AnalyticsConfig;
@@ -629,7 +720,12 @@ export interface SharedStateConfig {
   responseCacheTtlMs: number;
   /** Most results the in-memory cache keeps (least recently used go first); Redis uses its own memory policy. */
   responseCacheMaxEntries: number;
+  /** How long a review idempotency key is remembered, per caller. */
+  reviewIdempotencyTtlMs: number;
 }
+
+/** The admin listener's port in production: Prometheus exporters' customary one. */
+const DEFAULT_ADMIN_PORT = 9464;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -652,10 +748,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const embedded = env.SYNAPSE_BACKEND_URL === undefined;
+  const production = env.NODE_ENV === 'production';
+  const conflicts = [
+    ...(env.EMBEDDED_BACKEND === true && !embedded
+      ? [`  EMBEDDED_BACKEND="true": the embedded backend stands in for SYNAPSE_BACKEND_URL, which is set too: unset one`]
+      : []),
+    ...(env.TRUSTED_DOCUMENTS !== undefined && env.TRUSTED_DOCUMENTS !== 'off' && env.TRUSTED_DOCUMENTS_DIR === undefined
+      ? [`  TRUSTED_DOCUMENTS="${env.TRUSTED_DOCUMENTS}": needs TRUSTED_DOCUMENTS_DIR, the folder of the manifests`]
+      : []),
+  ];
+  if (conflicts.length > 0) throw new ConfigError(`Invalid environment:\n${conflicts.join('\n')}`);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
+    // In production the metrics leave the public port: they say what the gateway does, to anyone.
+    admin: { port: env.ADMIN_PORT ?? (production ? DEFAULT_ADMIN_PORT : undefined), host: env.ADMIN_HOST },
+    trustedDocuments: {
+      // A folder of manifests is a team on its way to enforcing: count what enforcing would refuse.
+      mode: env.TRUSTED_DOCUMENTS ?? (env.TRUSTED_DOCUMENTS_DIR === undefined ? 'off' : 'log'),
+      dir: env.TRUSTED_DOCUMENTS_DIR,
+      bypassToken: env.TRUSTED_DOCUMENTS_BYPASS_TOKEN,
+    },
     upstream: {
       baseUrl: embedded ? undefined : withTrailingSlash(env.SYNAPSE_BACKEND_URL!),
       fileUrlPrefix: env.FILE_URL_PREFIX,
@@ -667,8 +781,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idsFilter: env.SYNAPSE_IDS_FILTER ?? embedded,
       httpClient: env.SYNAPSE_HTTP_CLIENT,
       connections: env.SYNAPSE_CONNECTIONS,
+      v2: { mode: env.SYNAPSE_API_V2, recheckMs: env.SYNAPSE_API_V2_RECHECK_MS, auth: env.SYNAPSE_API_V2_AUTH },
     },
     devBackend: {
+      // A production deployment that forgot SYNAPSE_BACKEND_URL must not answer public demo tokens.
+      enabled: env.EMBEDDED_BACKEND ?? (embedded && !production),
       host: env.DEV_BACKEND_HOST,
       port: env.DEV_BACKEND_PORT,
       dbPath: env.DEV_BACKEND_DB,
@@ -676,6 +793,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       latencyMs: env.DEV_BACKEND_LATENCY_MS,
       failRate: env.DEV_BACKEND_FAIL_RATE,
       maxPageSize: env.DEV_BACKEND_MAX_PAGE_SIZE,
+      v2: env.DEV_BACKEND_V2,
     },
     analytics: { exactLimit: env.ANALYTICS_EXACT_LIMIT },
     // --- security values ---
@@ -693,6 +811,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptions: env.MAX_SUBSCRIPTIONS,
       responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
       responseCacheMaxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+      reviewIdempotencyTtlMs: env.REVIEW_IDEMPOTENCY_TTL_MS,
     },
     tracing: tracingFromEnv(env),
   };

@@ -4,9 +4,17 @@ import type { Config, UpstreamConfig } from './config.ts';
 import { unauthenticatedError } from './graphql/errors.ts';
 import { createLoaders, type Loaders } from './graphql/loaders/create-loaders.ts';
 import type { AssignmentChange, LiveUpdates } from './live/live-updates.ts';
+import type { IdempotencyStore } from './shared-state/index.ts';
 import { SynapseClient, UpstreamStats, type CallGate, type CallTracer, type Credentials, type UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import type { Transport } from './upstream/transport.ts';
+import type { V2Support } from './upstream/v2.ts';
+
+/** What a write through the gateway touched: assignments, the projects they are in, and projects whose tag list changed. */
+export interface WriteChange extends AssignmentChange {
+  /** Projects a tag was created in or deleted from: every result showing their tags changes. */
+  tagListProjectIds?: readonly number[];
+}
 
 /** Everything one GraphQL request needs; built fresh for each request, shared with none. */
 export interface GatewayContext extends YogaInitialContext {
@@ -31,14 +39,18 @@ export interface GatewayContext extends YogaInitialContext {
   cacheTags: Set<string>;
   /** Live assignment updates of this replica (subscriptions). */
   live: LiveUpdates;
+  /** Review idempotency keys (per caller: the scope starts with `callerKey`), shared by the replicas through Redis. */
+  idempotency: IdempotencyStore;
   /** Tells the cache and live subscribers what a write through the gateway touched; awaited before answering. */
-  afterWrite(change: AssignmentChange): Promise<void>;
+  afterWrite(change: WriteChange): Promise<void>;
 }
 
 /** Long-lived collaborators shared by all requests: none of them holds caller data. */
 export interface ContextDeps {
   config: Config & { upstream: { baseUrl: string } };
   transport: Transport;
+  /** Whether the backend serves v2, as configured or learned: one memory for every caller (a fact about the backend). */
+  v2: V2Support;
   retryPolicy?: RetryPolicy;
   gate?: CallGate;
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
@@ -46,7 +58,8 @@ export interface ContextDeps {
   callTracer?: CallTracer | undefined;
   now?: () => Date;
   live: LiveUpdates;
-  afterWrite(change: AssignmentChange): Promise<void>;
+  idempotency: IdempotencyStore;
+  afterWrite(change: WriteChange): Promise<void>;
   /** The upstream refused a caller's credentials (HTTP 401): nothing cached for it may be served again. */
   onCredentialsRefused(callerKey: string): void;
 }
@@ -120,6 +133,7 @@ export function createContext(
     now: deps.now ?? (() => new Date()),
     cacheTags: new Set(),
     live: deps.live,
+    idempotency: deps.idempotency,
     afterWrite: deps.afterWrite,
   };
 }
@@ -140,6 +154,7 @@ export function createClient(
     config: deps.config.upstream,
     credentials: credentials ?? { token: '' },
     transport: deps.transport,
+    v2: deps.v2,
     ...(request.stats ? { stats: request.stats } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.deadlineAt === undefined ? {} : { deadlineAt: request.deadlineAt }),

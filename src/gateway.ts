@@ -1,10 +1,11 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import { createMemoryCacheStore, createRedisCacheStore } from './cache/stores.ts';
 import { callerTag, createResponseCache, writeTags } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
 import { callerKey, createClient, createContext, type ContextDeps, type ContextExtension } from './context.ts';
 import { maskError } from './graphql/errors.ts';
-import { graphiqlOptions } from './graphiql/options.ts';
+import { GRAPHIQL_CLIENT, graphiqlOptions } from './graphiql/options.ts';
 import { useGraphiQLPage } from './graphiql/page.ts';
 import { useIncrementalDelivery } from './graphql/plugins/incremental-delivery.ts';
 import { useRequestState } from './graphql/plugins/request-state.ts';
@@ -21,6 +22,8 @@ import { securityOptions, securityPlugins } from './security/index.ts';
 import type { CallGate, UpstreamCallEvent } from './upstream/client.ts';
 import type { RetryPolicy } from './upstream/retry.ts';
 import { createTransport, type FetchFn } from './upstream/transport.ts';
+import { createTrustedDocuments, ManifestStore } from './trusted-documents/index.ts';
+import { V2Support } from './upstream/v2.ts';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -46,6 +49,10 @@ export interface GatewayDeps {
   processMetrics?: boolean;
   /** Redis (or in-process) state shared with other replicas; by default one from REDIS_URL, closed with the gateway. */
   shared?: SharedState;
+  /** The trusted documents' manifests (the process reloads them on SIGHUP); by default read from TRUSTED_DOCUMENTS_DIR, watched, closed with the gateway. */
+  manifests?: ManifestStore;
+  /** Where prom-client's metrics are registered; with an admin listener (ADMIN_PORT), the process serves them there. */
+  metricsRegistry?: Registry;
 }
 
 /** Builds the yoga instance (no listening: tests call `gateway.fetch`). */
@@ -63,6 +70,10 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     fetch: deps.fetch,
     isDraining: deps.isDraining,
     processMetrics: deps.processMetrics,
+    registry: deps.metricsRegistry,
+    // With an admin listener the public port has no /metrics: the process serves them on the admin port.
+    metricsEndpoint: config.admin.port === undefined,
+    trustedDocuments: config.trustedDocuments.mode !== 'off',
     // `shared` is made below, once the logger exists; readiness asks only when probed.
     redisStatus: () => shared.status(),
     liveSize: () => live.size,
@@ -71,6 +82,15 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
   const traceExport = startTraceExport(config.tracing, observability.logger);
   const tracing =
     traceExport && createTracing(traceExport.tracer, { graphqlEndpoint: GRAPHQL_ENDPOINT, requestState: (request) => states.get(request) });
+  const manifests = deps.manifests ?? new ManifestStore(config.trustedDocuments.dir, observability.logger);
+  if (!deps.manifests) manifests.watch();
+  const trustedDocuments = createTrustedDocuments(config, {
+    store: manifests,
+    logger: observability.logger,
+    graphiqlClient: config.security.graphiql ? GRAPHIQL_CLIENT : undefined,
+    clientOf: (request) => states.get(request)?.client ?? trustedDocuments.identify(request),
+    onOutcome: observability.onTrustedDocument,
+  });
   const onUpstreamCall = deps.onUpstreamCall;
   const { upstream } = config;
   const transport = createTransport({
@@ -108,6 +128,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     config,
     ...deps,
     transport,
+    v2: new V2Support(upstream.v2),
     retryPolicy,
     ...(deps.gate ?? breaker ? { gate: deps.gate ?? breaker } : {}),
     onUpstreamCall: onUpstreamCall
@@ -118,6 +139,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       : observability.onUpstreamCall,
     callTracer: tracing?.calls,
     live,
+    idempotency: shared.idempotency,
     async afterWrite(change) {
       live.publish(change);
       await responseCache?.invalidate(writeTags(change));
@@ -139,7 +161,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       let state = states.get(initial.request);
       if (!state) {
         // A WebSocket operation (see process/websocket.ts): it never went through onRequest.
-        state = newRequestState(initial.request);
+        state = newRequestState(initial.request, trustedDocuments.identify(initial.request));
         states.set(initial.request, state);
       }
       // Client gone or OPERATION_TIMEOUT_MS passed: every upstream call of the operation is aborted.
@@ -154,9 +176,11 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     ...securityOptions(config),
     plugins: [
       useIncrementalDelivery(maskError),
-      useRequestState(states),
+      useRequestState(states, trustedDocuments.identify),
       ...(tracing ? [tracing.plugin] : []),
       ...(config.security.graphiql ? [useGraphiQLPage(graphiqlOptions({ demoToken: deps.demoToken }))] : []),
+      // Before every other check of the document: an id becomes its document, an untrusted one goes no further.
+      ...trustedDocuments.plugins,
       ...securityPlugins(config, shared),
       useRequireCredentials(),
       ...(responseCache ? [responseCache.plugin] : []),
@@ -165,6 +189,7 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
       {
         // gateway.dispose() (the server on shutdown, tests): streams end, leases go, Redis closes, upstream connections close.
         async onDispose() {
+          if (!deps.manifests) manifests.close();
           await live.close();
           if (!deps.shared) await shared.close();
           await transport.close();

@@ -121,6 +121,11 @@ describe('layout: one room per layer', () => {
     expect(users).toContain('observability/tracing.ts -> @opentelemetry/sdk-trace');
   });
 
+  it('decides trusted documents from a request alone: nothing that calls Synapse, caches, shares state or wires the gateway', () => {
+    expect(reaching('trusted-documents', ['upstream/', 'live/', 'cache/', 'shared-state/', 'gateway.ts', 'context.ts'])).toEqual([]);
+    expect(importers('trusted-documents').length).toBeGreaterThan(3);
+  });
+
   it('has no import cycle in src/, within a folder or across folders', () => {
     const graph = new Map(files.map((file) => [file, importsOf(file)]));
     expect(importCycles(graph)).toEqual([]);

@@ -1,18 +1,24 @@
 import { useResponseCache, type Cache, type CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../context.ts';
+import type { GatewayContext, WriteChange } from '../context.ts';
 import type { CacheStore } from './stores.ts';
 
-/** Tags of what a write touched: its assignments, and the scopes (lists, aggregates) they belong to. */
-export function writeTags(change: { assignmentIds: readonly number[]; projectIds: readonly number[] }): string[] {
+/** Tags of what a write touched: its assignments, the scopes (lists, aggregates) they belong to, and changed tag lists. */
+export function writeTags(change: WriteChange): string[] {
   return [
     ...new Set([
       ...change.assignmentIds.map((id) => `Assignment:${id}`),
       ...change.projectIds.map((id) => scopeTag(id)),
+      ...(change.tagListProjectIds ?? []).map((id) => tagListTag(id)),
       scopeTag(undefined),
     ]),
   ];
+}
+
+/** Tag of a result that shows tags of a project (`tags`, any `Assignment.tags` or `Review.tags` there). */
+export function tagListTag(projectId: number): string {
+  return `Tags:project:${projectId}`;
 }
 
 /**

@@ -9,3 +9,4 @@ export * from './instant.ts';
 export * from './pagination.ts';
 export * from './routes.ts';
 export * from './tags.ts';
+export * from './v2.ts';

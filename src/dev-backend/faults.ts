@@ -9,7 +9,14 @@ export interface FaultSettings {
   failRate: number;
   /** While true, requests wait and are answered only once it is turned off. */
   hang: boolean;
+  /** `POST v2/reviews/` for these assignment ids answers 500 `INTERNAL_ERROR` and writes nothing (partial-failure tests). */
+  failReviewsFor: readonly number[];
+  /** v2 lists ignore `fields` and answer their lean items, as a server built from the OpenAPI spec (which declares no `fields`) would. */
+  ignoreFields: boolean;
 }
+
+/** Every setting off: no latency, no failure, no hang. */
+export const NO_FAULTS: FaultSettings = { latencyMs: 0, failRate: 0, hang: false, failReviewsFor: [], ignoreFields: false };
 
 /** Injected latency, failures and hangs, changeable at runtime. */
 export class Faults {
@@ -46,6 +53,15 @@ export class Faults {
     return this.random() < this.settings.failRate;
   }
 
+  /** Whether a review create for this assignment is to fail (checked after the body is read, before anything is written). */
+  failsReviewFor(assignmentId: number): boolean {
+    return this.settings.failReviewsFor.includes(assignmentId);
+  }
+
+  get ignoresFields(): boolean {
+    return this.settings.ignoreFields;
+  }
+
   /** Waits out the latency, then any hang. Rejects (AbortError) once closed. */
   async delay(): Promise<void> {
     const { signal } = this.closing;
@@ -64,5 +80,8 @@ function validate(settings: FaultSettings): void {
   }
   if (!(settings.failRate >= 0 && settings.failRate <= 1)) {
     throw new RangeError(`failRate must be between 0 and 1, got ${settings.failRate}`);
+  }
+  if (!settings.failReviewsFor.every((id) => Number.isSafeInteger(id))) {
+    throw new RangeError('failReviewsFor must hold integer assignment ids');
   }
 }

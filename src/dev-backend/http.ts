@@ -23,12 +23,25 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
+/** A handler's answer with a status other than 200 (201 created, 204 with no body). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+  ) {}
+}
+
 export function sendJson(
   response: ServerResponse,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
 ): void {
+  if (status === 204) {
+    response.writeHead(204, headers);
+    response.end();
+    return;
+  }
   const payload = body instanceof JsonText ? body.text : JSON.stringify(body);
   response.writeHead(status, {
     ...headers,

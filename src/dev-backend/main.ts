@@ -30,6 +30,7 @@ const backend = await createDevBackend({
   latencyMs: config.latencyMs,
   failRate: config.failRate,
   maxPageSize: config.maxPageSize,
+  v2: config.v2,
   recordRequests: false,
 }).catch((error: unknown) => {
   // Port in use, unreadable database file...: one line, not a stack trace.

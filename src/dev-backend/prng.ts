@@ -15,3 +15,17 @@ export function mulberry32(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
+
+/** Fisher-Yates with a seeded PRNG, in place. */
+export function shuffle<T>(items: T[], random: Random): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** One item drawn uniformly. */
+export function choose<T>(items: readonly T[], random: Random): T {
+  return items[Math.floor(random() * items.length)]!;
+}

@@ -1,9 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { REQUEST_ORIGIN } from './media-urls.ts';
+import { seedReviewHistory } from './seed-reviews.ts';
 import { inTransaction } from './sqlite.ts';
 
 /** Stored in `PRAGMA user_version`; 0 means a new, unseeded database. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * JSON columns (`data`, `files`, `metadata`, notification lists) hold JSON text: the
@@ -70,6 +71,49 @@ CREATE TABLE notifications (
 `;
 
 /**
+ * What the v2 endpoints add (schema version 3), in tables of their own so that a kept
+ * database's rows stay exactly as they were. A tag's v2 attributes (`category`, `meta`)
+ * live beside it; reviews and their tags follow a tag's deletion; a skip is a reviewer
+ * passing on a pending assignment (v2's `skipped`). `position` is JSON text.
+ */
+const V2_TABLES = `
+CREATE TABLE IF NOT EXISTS tag_attributes (
+  tag_id INTEGER PRIMARY KEY REFERENCES tags(id) ON DELETE CASCADE,
+  category TEXT NOT NULL CHECK (category IN ('project', 'export')),
+  meta TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS reviews (
+  id INTEGER PRIMARY KEY,
+  assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  scope TEXT NOT NULL CHECK (scope IN ('project', 'group', 'assignment', 'annotation')),
+  is_active INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+  object_id TEXT,
+  description TEXT NOT NULL,
+  position TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS review_tags (
+  review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+  tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  PRIMARY KEY (review_id, tag_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS assignment_skips (
+  assignment_id INTEGER PRIMARY KEY REFERENCES assignments(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  created TEXT NOT NULL
+);
+
+-- An assignment's reviews, newest first (the list's default order), without sorting.
+CREATE INDEX IF NOT EXISTS reviews_assignment ON reviews (assignment_id, created, id);
+CREATE INDEX IF NOT EXISTS reviews_created ON reviews (created, id);
+CREATE INDEX IF NOT EXISTS review_tags_tag ON review_tags (tag_id);
+`;
+
+/**
  * One index per assignment filter. Each implicitly ends in the rowid (= assignment
  * id), the tie-breaker of every ordering, so index order is result order. Built after
  * the seed's bulk insert: sorting once beats growing each B-tree row by row.
@@ -96,6 +140,7 @@ CREATE INDEX IF NOT EXISTS assignment_tags_tag ON assignment_tags (tag_id);
 export function createSchema(db: DatabaseSync, populate: () => void): void {
   inTransaction(db, () => {
     db.exec(TABLES);
+    db.exec(V2_TABLES);
     populate();
     db.exec(INDEXES);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
@@ -107,14 +152,20 @@ export function createSchema(db: DatabaseSync, populate: () => void): void {
  * Version 1 seeded `.jpg`/`.webp`/`.pdf` files, some on example.com hosts, and nothing
  * served them; version 2 names the same files (same keys, forms and sizes) as the PNGs
  * media.ts serves, so a kept database gets images too, with its tag edits intact.
+ * Version 3 adds the v2 tables and gives the kept rows the review history a new seed
+ * would give them (from their verdict tags and statuses), so the review page has a past.
  */
-const MIGRATIONS: Readonly<Record<number, string>> = {
+const MIGRATIONS: Readonly<Record<number, string | ((db: DatabaseSync) => void)>> = {
   1: `UPDATE assignments SET files =
         replace(replace(replace(replace(replace(replace(replace(files,
           'https://assets.example.com/', '${REQUEST_ORIGIN}/media/'),
           'https://docs.example.com/', '${REQUEST_ORIGIN}/media/'),
           '.jpg"', '.png"'), '.webp"', '.png"'), '.pdf"', '.png"'),
           '"image/jpeg"', '"image/png"'), '"image/webp"', '"image/png"')`,
+  2: (db) => {
+    db.exec(V2_TABLES);
+    seedReviewHistory(db);
+  },
 };
 
 /** Whether a database of this version can be upgraded to SCHEMA_VERSION. */
@@ -127,7 +178,11 @@ export function canMigrate(version: number): boolean {
 /** Runs every upgrade from `version` on, in one transaction. */
 export function migrate(db: DatabaseSync, version: number): void {
   inTransaction(db, () => {
-    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      const step = MIGRATIONS[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    }
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   });
 }

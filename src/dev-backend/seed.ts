@@ -1,8 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { WireFile, WireStatus } from '../contract/index.ts';
 import { mediaPath, REQUEST_ORIGIN } from './media-urls.ts';
-import { mulberry32, type Random } from './prng.ts';
+import { choose, mulberry32, shuffle, type Random } from './prng.ts';
+import { seedReviewHistory } from './seed-reviews.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
+import { createTimeline, logNormal, type Timeline } from './seed-timeline.ts';
 import { formatMicros } from './timestamps.ts';
 import { ANNOTATORS, DEMO_USERS } from './users.ts';
 
@@ -15,15 +17,19 @@ export interface SeedOptions {
 }
 
 const SEED = 0x5eed_2026;
+/**
+ * When things happen draws from its own stream, so the fixed COVERAGE rows keep the
+ * content (files, data, tags) they had before the timeline was modelled.
+ */
+const TIMELINE_SEED = SEED + 1;
 const HOUR = 3_600_000_000; // in microseconds
-const WINDOW = 60 * 24 * HOUR; // created_at spreads over the 60 days before `now`
 
-const STATUS_MIX: readonly [WireStatus, number][] = [
-  ['pending', 0.25],
-  ['in_progress', 0.2],
-  ['completed', 0.45],
-  ['rejected', 0.1],
-];
+/** Working hours before someone picks an assignment up (log-normal: median, spread). */
+const WAIT = { median: 36, spread: 1.1 };
+/** Working hours from pickup to a decision, beyond the first hour it always takes. */
+const WORK = { median: 30, spread: 1 };
+/** Decisions that reject the assignment rather than complete it. */
+const REJECTED_SHARE = 0.18;
 
 /**
  * The first rows of every project are fixed so that, even in tiny seeds, each
@@ -42,16 +48,17 @@ const COVERAGE: readonly { status: WireStatus; ageHours: number }[] = [
 
 /**
  * Zipf-like (s = 1) weights over the annotators: with the default 2000 assignments the
- * top assignee of a project completes 50+, the next few 20 to 49, the tail fewer than
- * 20, which is what the seed's performer-tagging workflow sorts people into.
+ * top one or two assignees of a project complete 50+, the next few 20 to 49, the tail
+ * fewer than 20, which is what the seed's performer-tagging workflow sorts people into.
  */
 const ASSIGNEE_CUMULATIVE = cumulative(ANNOTATORS.map((_, rank) => 1 / (rank + 1)));
-const STATUS_CUMULATIVE = cumulative(STATUS_MIX.map(([, weight]) => weight));
 
 /**
  * Fills a new database. Deterministic: everything but the timestamps' anchor comes
- * from a fixed-seed PRNG, so two seeds with the same `now` are identical. Runs inside
- * the caller's transaction with prepared statements: 100,000 rows take a few seconds.
+ * from fixed-seed PRNGs, so two seeds with the same `now` are identical (and two whose
+ * `now` differs by whole weeks differ only in timestamps: weekends are calendar days).
+ * Runs inside the caller's transaction with prepared statements: 100,000 rows take a
+ * few seconds.
  */
 export function seedDatabase(db: DatabaseSync, options: SeedOptions): void {
   const projects = options.projects ?? 4;
@@ -63,10 +70,15 @@ export function seedDatabase(db: DatabaseSync, options: SeedOptions): void {
   }
   const now = (options.now ?? currentHour()).getTime() * 1000;
   const random = mulberry32(SEED);
+  const timing = mulberry32(TIMELINE_SEED);
   insertPeopleAndProjects(db, projects);
 
   // Each project ranks the annotators differently, so top performers differ per project.
   const rankings = Array.from({ length: projects }, () => shuffle(ANNOTATORS.map((a) => a.id), random));
+  const timeline = createTimeline(now, timing);
+  const arrivals = Array.from({ length: projects }, (_, p) =>
+    timeline.arrivals(Math.max(0, Math.ceil((options.assignments - p) / projects) - COVERAGE.length)),
+  );
   const insertAssignment = db.prepare(
     `INSERT INTO assignments (id, project_id, status, assignee_id, data, files, metadata, priority, created_at, updated_at)
      VALUES (@id, @project, @status, @assignee, @data, @files, @metadata, @priority, @createdAt, @updatedAt)`,
@@ -75,11 +87,15 @@ export function seedDatabase(db: DatabaseSync, options: SeedOptions): void {
   for (let index = 0; index < options.assignments; index++) {
     const project = (index % projects) + 1;
     const coverage = COVERAGE[Math.floor(index / projects)];
-    const row = generateAssignment(index + 1, project, coverage, rankings[project - 1]!, now, random);
+    const timestamps = coverage
+      ? coverageTimestamps(coverage, now, random)
+      : scheduleWork(arrivals[project - 1]!(), timeline, timing);
+    const row = generateAssignment(index + 1, project, timestamps, rankings[project - 1]!, random);
     const { tagIds, ...columns } = row;
     insertAssignment.run(columns);
     for (const tagId of tagIds) insertTag.run(row.id, tagId);
   }
+  seedReviewHistory(db, now);
 }
 
 interface GeneratedAssignment {
@@ -96,21 +112,40 @@ interface GeneratedAssignment {
   tagIds: number[];
 }
 
+/** A row's status and times: `updated` is when it was picked up or decided, if it was. */
+interface Timestamps {
+  status: WireStatus;
+  created: number;
+  updated: number;
+}
+
+/**
+ * An arrival's fate by `now`: pending until picked up, in progress until decided,
+ * completed or rejected once decided; whatever would happen after now has not yet.
+ */
+function scheduleWork(created: number, timeline: Timeline, random: Random): Timestamps {
+  const started = timeline.after(created, logNormal(WAIT.median, WAIT.spread, random));
+  if (started === null) return { status: 'pending', created, updated: created };
+  const decided = timeline.after(started, 1 + logNormal(WORK.median, WORK.spread, random));
+  if (decided === null) return { status: 'in_progress', created, updated: started };
+  return { status: random() < REJECTED_SHARE ? 'rejected' : 'completed', created, updated: decided };
+}
+
+/** A COVERAGE row's times, its update inside its age so that it lies before now. */
+function coverageTimestamps(coverage: { status: WireStatus; ageHours: number }, now: number, random: Random): Timestamps {
+  const created = now - coverage.ageHours * HOUR - Math.floor(random() * HOUR * 0.5);
+  if (coverage.status === 'pending') return { status: coverage.status, created, updated: created };
+  const lagHours = Math.min(119, coverage.ageHours - 2);
+  return { status: coverage.status, created, updated: created + HOUR + Math.floor(random() * lagHours * HOUR) };
+}
+
 function generateAssignment(
   id: number,
   project: number,
-  coverage: { status: WireStatus; ageHours: number } | undefined,
+  { status, created, updated }: Timestamps,
   ranking: readonly number[],
-  now: number,
   random: Random,
 ): GeneratedAssignment {
-  const status = coverage?.status ?? STATUS_MIX[pick(STATUS_CUMULATIVE, random)]![0];
-  // Squaring skews ages towards the present: a recent backlog, as real queues have.
-  const age = coverage
-    ? coverage.ageHours * HOUR + Math.floor(random() * HOUR * 0.5)
-    : Math.floor(random() ** 2 * WINDOW);
-  const created = now - age;
-  const updated = status === 'pending' ? created : Math.min(now, created + HOUR + Math.floor(random() * 119 * HOUR));
   const assignee = status === 'pending' && random() < 0.4 ? null : ranking[pick(ASSIGNEE_CUMULATIVE, random)]!;
   const priority = random() < 0.05 ? null : 1 + Math.floor(random() * 5);
   const hasData = !(status === 'pending' && assignee === null && random() < 0.25);
@@ -216,17 +251,4 @@ function pick(cumulativeWeights: readonly number[], random: Random): number {
   const r = random();
   const index = cumulativeWeights.findIndex((bound) => r < bound);
   return index === -1 ? cumulativeWeights.length - 1 : index;
-}
-
-function choose<T>(items: readonly T[], random: Random): T {
-  return items[Math.floor(random() * items.length)]!;
-}
-
-/** Fisher-Yates with the seeded PRNG. */
-function shuffle<T>(items: T[], random: Random): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }

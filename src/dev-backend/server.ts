@@ -6,12 +6,13 @@ import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROU
 import { authenticate, readCredentials, type Credentials } from './auth.ts';
 import type { RequestContext } from './context.ts';
 import { HttpError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
-import { Faults, type FaultSettings } from './faults.ts';
-import { readBody, requestUrl, sendJson } from './http.ts';
+import { Faults, NO_FAULTS, type FaultSettings } from './faults.ts';
+import { Reply, readBody, requestUrl, sendJson } from './http.ts';
 import { serveMedia } from './media.ts';
 import { matchRoute } from './routes.ts';
 import type { SeedOptions } from './seed.ts';
 import { DevStore } from './store.ts';
+import { isV2Path, v2ErrorBody } from './v2-http.ts';
 
 export interface DevBackendOptions {
   /** SQLite file, or ':memory:'. A new file is seeded; an existing one is reused as is. */
@@ -30,6 +31,8 @@ export interface DevBackendOptions {
   failSeed?: number;
   /** Keep the `requests` log (tests count upstream calls with it). Default true; long-running servers turn it off. */
   recordRequests?: boolean;
+  /** Serve the v2 routes (reviews, project tags, assignment detail). Default true; false answers them 404, as a backend without v2. */
+  v2?: boolean;
   /** Traces every request as a SERVER span continuing the caller's `traceparent`, as Synapse's own tracing would. */
   tracer?: Tracer | undefined;
 }
@@ -75,11 +78,13 @@ export interface DevBackend {
 export async function createDevBackend(options: DevBackendOptions): Promise<DevBackend> {
   const store = DevStore.open(options.dbPath, options.seed);
   try {
-    const faults = new Faults(
-      { latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0, hang: false },
-      options.failSeed ?? 1,
-    );
-    const backend = new DevBackendServer(store, faults, options.recordRequests ?? true, options.maxPageSize ?? 1000, options.tracer);
+    const faults = new Faults({ ...NO_FAULTS, latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0 }, options.failSeed ?? 1);
+    const backend = new DevBackendServer(store, faults, {
+      recording: options.recordRequests ?? true,
+      maxPageSize: options.maxPageSize ?? 1000,
+      v2: options.v2 ?? true,
+      tracer: options.tracer,
+    });
     await backend.listen(options.host ?? '127.0.0.1', options.port ?? 0);
     return backend;
   } catch (error) {
@@ -100,9 +105,7 @@ class DevBackendServer implements DevBackend {
   constructor(
     readonly store: DevStore,
     private readonly faults: Faults,
-    private readonly recording: boolean,
-    private readonly maxPageSize: number,
-    private readonly tracer: Tracer | undefined,
+    private readonly options: { recording: boolean; maxPageSize: number; v2: boolean; tracer: Tracer | undefined },
   ) {
     this.server = createServer((request, response) => void this.handle(request, response));
   }
@@ -175,14 +178,14 @@ class DevBackendServer implements DevBackend {
       status: 0,
       traceparent: typeof traceparent === 'string' ? traceparent : null,
     };
-    if (this.recording) {
+    if (this.options.recording) {
       if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
       this.requests.push(record);
     }
     this.count++;
     this.active++;
     this.peak = Math.max(this.peak, this.active);
-    const span = this.tracer && serverSpan(this.tracer, record.method, url.pathname, request.headers);
+    const span = this.options.tracer && serverSpan(this.options.tracer, record.method, url.pathname, request.headers, this.options.v2);
     response.once('close', () => {
       this.active--;
       if (span) endServerSpan(span, record.status);
@@ -194,6 +197,7 @@ class DevBackendServer implements DevBackend {
       return;
     }
     const fails = this.faults.drawFailure();
+    const requestId = `req_${this.count.toString(16).padStart(8, '0')}`;
     const send = (status: number, body: unknown, headers?: Readonly<Record<string, string>>) => {
       // A client that gave up still had its request processed, as on a real server.
       if (response.destroyed) return;
@@ -206,11 +210,16 @@ class DevBackendServer implements DevBackend {
       if (this.closing) return;
       if (fails) throw serviceUnavailable();
       if (body instanceof HttpError) throw body;
-      send(200, this.dispatch(request, { url, query, body, credentials }));
+      const answer = this.dispatch(request, { url, query, body, credentials, requestId });
+      if (answer instanceof Reply) send(answer.status, answer.body);
+      else send(200, answer);
     } catch (error) {
       // After close, or a client gone mid-body, there is no one left to answer.
       if (this.closing || response.destroyed) return;
-      if (error instanceof HttpError) return send(error.status, error.body, error.headers);
+      if (error instanceof HttpError) {
+        const v2 = this.options.v2 && isV2Path(url.pathname);
+        return send(error.status, v2 ? v2ErrorBody(error, requestId) : error.body, error.headers);
+      }
       console.error('dev-backend: unexpected error', error);
       send(500, { detail: 'A server error occurred.' });
     }
@@ -219,9 +228,9 @@ class DevBackendServer implements DevBackend {
   /** Route (404) → authenticate (401) → method (405) → handler, as Django and DRF order them. */
   private dispatch(
     request: IncomingMessage,
-    parts: Pick<RequestContext, 'url' | 'query' | 'body'> & { credentials: Credentials },
+    parts: Pick<RequestContext, 'url' | 'query' | 'body' | 'requestId'> & { credentials: Credentials },
   ): unknown {
-    const route = matchRoute(parts.url.pathname);
+    const route = matchRoute(parts.url.pathname, { v2: this.options.v2 });
     if (!route) throw notFound();
     const principal = authenticate(this.store, parts.credentials);
     const method = request.method ?? 'GET';
@@ -232,10 +241,13 @@ class DevBackendServer implements DevBackend {
       principal,
       url: parts.url,
       query: parts.query,
-      pathId: route.pathId,
+      pathId: route.pathIds[0],
+      pathIds: route.pathIds,
       contentType: request.headers['content-type'],
-      maxPageSize: this.maxPageSize,
+      maxPageSize: this.options.maxPageSize,
       body: parts.body,
+      requestId: parts.requestId,
+      faults: this.faults,
     });
   }
 }
@@ -247,9 +259,9 @@ const nodeHeaders: TextMapGetter<IncomingHttpHeaders> = {
 };
 
 /** The span of one request, a child of the caller's span when a `traceparent` came; named by the route's shape. */
-function serverSpan(tracer: Tracer, method: string, pathname: string, headers: IncomingHttpHeaders): Span {
+function serverSpan(tracer: Tracer, method: string, pathname: string, headers: IncomingHttpHeaders, v2: boolean): Span {
   const parent = propagator.extract(ROOT_CONTEXT, headers, nodeHeaders);
-  const shape = matchRoute(pathname)?.shape;
+  const shape = matchRoute(pathname, { v2 })?.shape;
   const route = shape === undefined ? undefined : `/${shape}`;
   return tracer.startSpan(
     route ? `${method} ${route}` : method,

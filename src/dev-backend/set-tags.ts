@@ -29,7 +29,7 @@ export function setTags(context: RequestContext): WireSetTagsResult {
     const missing = request.assignmentIds.filter((id) => !found.has(id));
     throw notFound(`Assignment(s) not found: ${missing.join(', ')}`);
   }
-  if (refs.some((ref) => !context.principal.canTag(ref.project))) throw forbidden();
+  if (refs.some((ref) => !context.principal.canWrite(ref.project))) throw forbidden();
   validateTags(context.store, request, refs);
   const notified = context.store.setTags({ ...request, now: formatDate(new Date()) });
   return {
@@ -61,7 +61,7 @@ function parseRequest(context: RequestContext): SetTagsRequest {
 }
 
 /** DRF's JSONParser: 415 for another media type, 400 for bad JSON; an empty body is `{}`. */
-function parseJsonObject(context: RequestContext): Record<string, unknown> {
+export function parseJsonObject(context: RequestContext): Record<string, unknown> {
   const mediaType = context.contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== undefined && mediaType !== '' && mediaType !== 'application/json') {
     throw new HttpError(415, { detail: `Unsupported media type "${context.contentType}" in request.` });
@@ -122,7 +122,7 @@ function validateTags(store: DevStore, request: SetTagsRequest, refs: readonly A
 }
 
 /** The type names DRF's messages use for JSON values. */
-function pythonType(value: unknown): string {
+export function pythonType(value: unknown): string {
   if (value === null) return 'NoneType';
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'string') return 'str';

@@ -1,4 +1,4 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 
 /** `PRAGMA user_version`: 0 for a new database, else the schema version that wrote it. */
 export function userVersion(db: DatabaseSync): number {
@@ -25,5 +25,31 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
   } catch (error) {
     db.exec('ROLLBACK');
     throw error;
+  }
+}
+
+/** Prepared statements of one database, each prepared once, with typed row readers. */
+export class Statements {
+  private readonly prepared = new Map<string, StatementSync>();
+
+  constructor(readonly db: DatabaseSync) {}
+
+  prepare(sql: string): StatementSync {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = prepareStatement(this.db, sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Every row of a query, typed as its SELECT list says. */
+  rows<T>(sql: string, ...params: [Record<string, SQLInputValue>] | SQLInputValue[]): T[] {
+    return this.prepare(sql).all(...(params as SQLInputValue[])) as unknown as T[];
+  }
+
+  /** The first row of a query, if any. */
+  row<T>(sql: string, ...params: [Record<string, SQLInputValue>] | SQLInputValue[]): T | undefined {
+    return this.prepare(sql).get(...(params as SQLInputValue[])) as unknown as T | undefined;
   }
 }

@@ -8,9 +8,10 @@ import type {
   WireTag,
 } from '../contract/index.ts';
 import { REQUEST_ORIGIN } from './media-urls.ts';
-import { inTransaction, prepareStatement, userVersion } from './sqlite.ts';
+import { Statements, inTransaction, prepareStatement, userVersion } from './sqlite.ts';
 import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
+import { V2Store } from './v2-store.ts';
 import type { ProjectRole } from './users.ts';
 
 export interface DevUser {
@@ -120,9 +121,11 @@ const MAX_USERS = 1024;
 export class DevStore {
   /** Whether this open created and seeded the database (false: existing file reused). */
   readonly seeded: boolean;
+  /** Reviews, v2 assignment details and project tags with their v2 attributes. */
+  readonly v2: V2Store;
   private readonly db: DatabaseSync;
   /** Listing SQL varies with the filters given; each variant is prepared once. */
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: Statements;
   /** The same, answering each row as an array (`column` reads their first value). */
   private readonly columnStatements = new Map<string, StatementSync>();
   /** Ordered ids per listing (SQL and parameters), in least-recently-used order; emptied by every write. */
@@ -161,6 +164,8 @@ export class DevStore {
   private constructor(db: DatabaseSync, seeded: boolean) {
     this.db = db;
     this.seeded = seeded;
+    this.statements = new Statements(db);
+    this.v2 = new V2Store(this.statements, () => this.forgetListings());
     // JavaScript's toLowerCase, not SQLite's lower(): lower() folds ASCII only.
     db.function('icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
       typeof text === 'string' && text.toLowerCase().includes(String(needle)) ? 1 : 0,
@@ -253,6 +258,12 @@ export class DevStore {
     return ids.map((id) => rowJson(byId.get(id)!, origin));
   }
 
+  /** Before a write that changes tags or `updated_at`: every kept listing may be stale. */
+  private forgetListings(): void {
+    this.listings.clear();
+    this.listedIds = 0;
+  }
+
   private keepListing(key: string, ids: number[]): void {
     this.listings.set(key, ids);
     this.listedIds += ids.length;
@@ -302,9 +313,7 @@ export class DevStore {
    * per distinct assignee. Returns how many notifications were recorded.
    */
   setTags(operation: SetTagsOperation): number {
-    // Tags and updated_at change: every kept listing may be stale.
-    this.listings.clear();
-    this.listedIds = 0;
+    this.forgetListings();
     return inTransaction(this.db, () => {
       const params = { ids: JSON.stringify(operation.assignmentIds), tags: JSON.stringify(operation.tagIds) };
       if (operation.action === 'replace') {
@@ -354,22 +363,15 @@ export class DevStore {
   }
 
   private prepare(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = prepareStatement(this.db, sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.prepare(sql);
   }
 
-  /** Every row of a query, typed as its SELECT list says. */
   private rows<T>(sql: string, ...params: [Record<string, SQLInputValue>] | SQLInputValue[]): T[] {
-    return this.prepare(sql).all(...(params as SQLInputValue[])) as unknown as T[];
+    return this.statements.rows<T>(sql, ...params);
   }
 
-  /** The first row of a query, if any. */
   private row<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
-    return this.prepare(sql).get(...params) as unknown as T | undefined;
+    return this.statements.row<T>(sql, ...params);
   }
 
   /** The first column of every row (ids, counts): rows as arrays, no object per row. */

@@ -16,6 +16,11 @@ export function formatMicros(epochMicros: number): string {
   return `${new Date(ms).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
 }
 
+/** Microseconds since the epoch of a stored timestamp (the form formatMicros writes). */
+export function storedMicros(stored: string): number {
+  return Date.parse(`${stored.slice(0, 23)}Z`) * MICROS_PER_MS + Number(stored.slice(23, 26));
+}
+
 export function formatDate(date: Date): string {
   return formatMicros(date.getTime() * MICROS_PER_MS);
 }

@@ -127,4 +127,71 @@ mutation TagAssignments($input: SetAssignmentTagsInput!) {
 `,
     variables: json({ input: { assignmentIds: ['1', '5'], tagNames: ['needs_review'], mode: 'ADD' } }),
   },
+  {
+    query: /* GraphQL */ `# What reviewers said (Synapse v2): the newest reviews with their reasons, and where the assignment stands in review.
+query AssignmentReviews($id: ID!) {
+  assignment(id: $id) {
+    id
+    reviewStatus
+    reviewerId
+    reviews(first: 5) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        authorId
+        comment
+        createdAt
+        tags {
+          name
+        }
+      }
+    }
+  }
+}
+`,
+    variables: json({ id: '17' }),
+  },
+  {
+    query: /* GraphQL */ `# Creates a project tag (a preview here: remove dryRun to create it); a name the project has is a userError.
+mutation CreateTag($input: CreateTagInput!) {
+  createTag(input: $input) {
+    tag {
+      id
+      name
+    }
+    projectTags {
+      name
+    }
+    dryRun
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+`,
+    variables: json({ input: { projectId: '1', name: 'second_look', category: 'PROJECT', description: 'Look again before export', dryRun: true } }),
+  },
+  {
+    query: /* GraphQL */ `# Deletes a project tag by name or id, off every assignment and review (a preview here: remove dryRun to delete it).
+mutation DeleteTag($input: DeleteTagInput!) {
+  deleteTag(input: $input) {
+    deletedTag {
+      id
+      name
+    }
+    dryRun
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+`,
+    variables: json({ input: { projectId: '1', name: 'low_priority', dryRun: true } }),
+  },
 ];

@@ -1,6 +1,6 @@
 import { shouldRenderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.ts';
-import { graphiqlBundle } from './bundle.ts';
+import { graphiqlBundle, type GraphiQLBundle } from './bundle.ts';
 import { StaticAsset } from './static-asset.ts';
 
 /** Asset URLs carry their content hash, so a browser keeps them for a year without asking. */
@@ -18,12 +18,15 @@ interface Assets {
   workers: Readonly<Record<string, string>>;
 }
 
-let assets: Assets | undefined;
+let assets: Promise<Assets> | undefined;
 
-/** GraphiQL's files under content-hashed names; built once per process. */
-function graphiqlAssets(): Assets {
-  if (assets) return assets;
-  const bundle = graphiqlBundle();
+/** GraphiQL's files under content-hashed names; built once per process, on the first request that needs them. */
+function graphiqlAssets(): Promise<Assets> {
+  assets ??= graphiqlBundle().then(hashedAssets);
+  return assets;
+}
+
+function hashedAssets(bundle: GraphiQLBundle): Assets {
   const byName = new Map<string, StaticAsset>();
   const add = (base: string, extension: string, body: Buffer, contentType: string) => {
     const asset = new StaticAsset(body, contentType, IMMUTABLE);
@@ -32,7 +35,7 @@ function graphiqlAssets(): Assets {
     return `${ASSET_DIR}/${name}`;
   };
   const javascript = 'text/javascript; charset=utf-8';
-  assets = {
+  return {
     byName,
     script: add('graphiql', 'js', Buffer.from(bundle.js), javascript),
     style: add('graphiql', 'css', Buffer.from(bundle.css), 'text/css; charset=utf-8'),
@@ -41,7 +44,6 @@ function graphiqlAssets(): Assets {
       Object.entries(bundle.workers).map(([label, source]) => [label, add(`${label}.worker`, 'js', Buffer.from(source), javascript)]),
     ),
   };
-  return assets;
 }
 
 /** JSON safe inside a <script> element: no `</script>` or `<!--` can end it early. */
@@ -98,7 +100,7 @@ export function useGraphiQLPage(options: GraphiQLOptions, endpoint = '/graphql')
     async onRequest({ request, url, fetchAPI, endResponse }) {
       const { pathname } = url;
       if (shouldRenderGraphiQL(request) && (pathname === endpoint || pathname === `${endpoint}/`)) {
-        const files = graphiqlAssets();
+        const files = await graphiqlAssets();
         page ??= new StaticAsset(Buffer.from(renderPage(options, files)), 'text/html; charset=utf-8', REVALIDATE);
         endResponse(await page.respond(request, fetchAPI));
         return;
@@ -106,7 +108,7 @@ export function useGraphiQLPage(options: GraphiQLOptions, endpoint = '/graphql')
       const slash = pathname.lastIndexOf('/');
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (!pathname.slice(0, slash).endsWith(`/${ASSET_DIR}`)) return;
-      const asset = graphiqlAssets().byName.get(pathname.slice(slash + 1));
+      const asset = (await graphiqlAssets()).byName.get(pathname.slice(slash + 1));
       if (asset) endResponse(await asset.respond(request, fetchAPI));
     },
   };

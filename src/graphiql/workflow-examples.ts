@@ -208,4 +208,57 @@ mutation Automation($input: RunAssignmentAutomationInput!) {
 `,
     variables: json({ input: { filter: { project: '1' }, dryRun: true } }),
   },
+  {
+    title: 'Review with a reason (preview)',
+    query: `# Rejects with a reason: the rejected tag (approved and needs_review taken off), and one review per assignment holding the comment.
+# Without dryRun it writes; send it again with the same idempotencyKey and only the reviews that failed are written.
+mutation ReviewWithReason($input: ReviewAssignmentsInput!) {
+  reviewAssignments(input: $input) {
+    results {
+      assignmentId
+      status
+      verdictTag {
+        name
+      }
+      removedTags {
+        name
+      }
+      review {
+        id
+        comment
+      }
+      error {
+        code
+        message
+      }
+    }
+    tagWrites {
+      action
+      tag {
+        name
+      }
+      assignmentIds
+    }
+    failedAssignmentIds
+    dryRun
+    writeCalls
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+`,
+    variables: json({
+      input: {
+        assignmentIds: ['17', '21'],
+        verdict: 'REJECT',
+        comment: 'Boxes are too loose around the small objects; see guideline 3.',
+        reviewTagNames: ['blurry'],
+        idempotencyKey: 'graphiql-example-1',
+        dryRun: true,
+      },
+    }),
+  },
 ];

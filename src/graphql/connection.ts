@@ -83,3 +83,44 @@ export function toWindow(args: ConnectionArgs): Window {
   const size = args.first ?? DEFAULT_PAGE_SIZE;
   return { start: lo, size: before === null ? size : Math.max(0, Math.min(size, before - lo)), before };
 }
+
+/**
+ * Where a page of an assignment's reviews starts: Synapse's own cursor of the page (null:
+ * the first), the `per_page` that page was read with, and how many of its reviews come
+ * before. `skip` is 0 when an edge was the last of its page: the next page's cursor
+ * then says it all, and any page size reads on from it.
+ */
+export interface ReviewPosition {
+  cursor: string | null;
+  perPage: number;
+  skip: number;
+}
+
+const REVIEW_PREFIX = 'review-position:';
+/** Longer than any cursor Synapse makes; a longer one is not ours. */
+const MAX_REVIEW_CURSOR_LENGTH = 2048;
+
+/** Opaque cursor for a review position. */
+export function encodeReviewCursor(position: ReviewPosition): string {
+  return Buffer.from(`${REVIEW_PREFIX}${JSON.stringify([position.cursor, position.perPage, position.skip])}`, 'utf8').toString('base64url');
+}
+
+/** The position inside a review cursor; a cursor we did not make is a BAD_USER_INPUT error. */
+export function decodeReviewCursor(cursor: string): ReviewPosition {
+  const text = cursor.length <= MAX_REVIEW_CURSOR_LENGTH ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (text.startsWith(REVIEW_PREFIX)) {
+    try {
+      const [upstream, perPage, skip] = JSON.parse(text.slice(REVIEW_PREFIX.length)) as unknown[];
+      if ((upstream === null || typeof upstream === 'string') && isIndex(perPage) && perPage >= 1 && isIndex(skip) && skip < perPage) {
+        return { cursor: upstream, perPage, skip };
+      }
+    } catch {
+      // Not JSON: refused below, as any foreign cursor.
+    }
+  }
+  throw gatewayError('BAD_USER_INPUT', 'after is not a cursor returned by this API.', { argument: 'after' });
+}
+
+function isIndex(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 1000;
+}

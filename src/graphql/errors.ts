@@ -16,8 +16,18 @@ export type HttpRefusalCode =
   | 'BATCHING_NOT_SUPPORTED'
   | 'BATCH_LIMIT_EXCEEDED';
 
+/**
+ * Codes of documents refused by the trusted documents (docs/operations.md, "Refusal codes"):
+ * the first two are the names Apollo's and Yoga's persisted-document support use.
+ */
+export type TrustedDocumentCode =
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_ID_MISMATCH'
+  | 'TRUSTED_DOCUMENTS_BYPASS_REFUSED';
+
 /** Every `extensions.code` the gateway itself sets. */
-export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = UpstreamErrorCode | HttpRefusalCode | TrustedDocumentCode | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** Whether the same request may succeed if sent again later. */
 const RETRYABLE: Record<ErrorCode, boolean> = {
@@ -26,6 +36,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   FORBIDDEN: false,
   NOT_FOUND: false,
   UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_FEATURE_UNAVAILABLE: false,
   RATE_LIMITED: true,
   INTERNAL_SERVER_ERROR: false,
   CSRF_HEADER_REQUIRED: false,
@@ -35,6 +46,10 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   UNSUPPORTED_MEDIA_TYPE: false,
   BATCHING_NOT_SUPPORTED: false,
   BATCH_LIMIT_EXCEEDED: false,
+  PERSISTED_QUERY_NOT_IN_LIST: false,
+  PERSISTED_QUERY_NOT_FOUND: false,
+  PERSISTED_QUERY_ID_MISMATCH: false,
+  TRUSTED_DOCUMENTS_BYPASS_REFUSED: false,
 };
 
 /** A GraphQL error meant for clients: a message we wrote, a code, and `retryable`. */
@@ -75,6 +90,18 @@ export const refusalAbout = {
   projectAssignments(error: unknown, projectId: number | undefined): unknown {
     if (projectId === undefined) return error;
     return named(error, { type: 'Project', id: projectId }, `You may not read the assignments of project ${projectId}.`, `Project ${projectId} does not exist.`);
+  },
+  review(error: unknown, id: number): unknown {
+    return named(error, { type: 'Review', id }, `You may not read review ${id}.`, `Review ${id} does not exist.`);
+  },
+  /** A refused tag creation or deletion, after the tag list of the project was read: the caller reads it, but may not change it. */
+  tagManagement(error: unknown, projectId: number): unknown {
+    return named(
+      error,
+      { type: 'Project', id: projectId },
+      `You may read the tags of project ${projectId} but not create or delete them: that needs a member (not a viewer) of the project.`,
+      `Project ${projectId} does not exist.`,
+    );
   },
   projectTags(error: unknown, projectId: number): unknown {
     return named(error, { type: 'Project', id: projectId }, `You may not read the tags of project ${projectId}.`, `Project ${projectId} does not exist.`);
@@ -127,6 +154,7 @@ export function maskError(error: unknown, message: string): Error {
         retryable: original.retryable,
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: original.retryAfterSeconds }),
         ...(original.resource === undefined ? {} : { resource: { type: original.resource.type, id: String(original.resource.id) } }),
+        ...(original.upstreamRequestId === undefined ? {} : { upstreamRequestId: original.upstreamRequestId }),
         ...fieldErrors,
       },
     });

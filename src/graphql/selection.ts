@@ -1,5 +1,12 @@
 import { collectSubFields } from '@graphql-tools/utils';
-import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import {
+  getArgumentValues,
+  getNamedType,
+  isObjectType,
+  type FieldNode,
+  type GraphQLNamedType,
+  type GraphQLResolveInfo,
+} from 'graphql';
 
 /** One sub-field the operation asks of the field being resolved, with its argument values. */
 export interface SelectedField {
@@ -17,11 +24,38 @@ export interface SelectedField {
  * which figures and which arguments its children will ask for.
  */
 export function selectedSubfields(info: GraphQLResolveInfo): SelectedField[] {
-  const type = getNamedType(info.returnType);
+  return subfieldsOf(info, getNamedType(info.returnType), [...info.fieldNodes]);
+}
+
+/**
+ * The names selected at the end of a path below the field being resolved, along every
+ * path given (`[['nodes'], ['edges', 'node']]`): what a connection's nodes are asked
+ * for, wherever the operation asks it.
+ */
+export function selectedNamesAt(info: GraphQLResolveInfo, paths: readonly (readonly string[])[]): Set<string> {
+  const names = new Set<string>();
+  for (const path of paths) {
+    let level: { type: GraphQLNamedType; nodes: FieldNode[] }[] = [{ type: getNamedType(info.returnType), nodes: [...info.fieldNodes] }];
+    for (const step of path) {
+      level = level.flatMap(({ type, nodes }) => {
+        if (!isObjectType(type)) return [];
+        const definition = type.getFields()[step];
+        if (!definition) return [];
+        return subfieldsOf(info, type, nodes)
+          .filter((field) => field.name === step)
+          .map((field) => ({ type: getNamedType(definition.type), nodes: field.nodes }));
+      });
+    }
+    for (const { type, nodes } of level) for (const field of subfieldsOf(info, type, nodes)) names.add(field.name);
+  }
+  return names;
+}
+
+function subfieldsOf(info: GraphQLResolveInfo, type: GraphQLNamedType, fieldNodes: FieldNode[]): SelectedField[] {
   if (!isObjectType(type)) return [];
   // @graphql-tools/utils takes graphql 17's variable shape and hands `coerced` to graphql 16.
   const variables = { coerced: info.variableValues, sources: {} };
-  const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, type, [...info.fieldNodes]);
+  const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, type, fieldNodes);
   const definitions = type.getFields();
   const selected: SelectedField[] = [];
   for (const [index, map] of [fields, ...patches.map((patch) => patch.fields)].entries()) {

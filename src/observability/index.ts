@@ -1,4 +1,5 @@
 import type { Plugin, YogaLogger } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { RequestState } from './request-state.ts';
 import type { CircuitBreaker } from '../reliability/breaker.ts';
@@ -26,6 +27,12 @@ export interface ObservabilityDeps {
   liveSize?: (() => { subscribers: number; groups: number }) | undefined;
   /** Add prom-client's process metrics (RSS, event loop lag...): once per process, by the server. */
   processMetrics?: boolean | undefined;
+  /** The registry to fill (the process serves it on its admin listener); by default one of this gateway's own. */
+  registry?: Registry | undefined;
+  /** Serve `/metrics` on the gateway's own port: false when an admin listener serves them. */
+  metricsEndpoint: boolean;
+  /** Count the trusted documents' outcomes (TRUSTED_DOCUMENTS is not `off`). */
+  trustedDocuments: boolean;
 }
 
 export interface Observability {
@@ -36,6 +43,8 @@ export interface Observability {
   plugins: Plugin[];
   /** Upstream metrics, then the caller's own listener if any. */
   onUpstreamCall: (event: UpstreamCallEvent) => void;
+  /** Counts what became of one request's document, by client (see trusted-documents/). */
+  onTrustedDocument: (client: string, outcome: string) => void;
 }
 
 /** Health, readiness, metrics and logging of one gateway. */
@@ -52,15 +61,21 @@ export function createObservability(config: Config, deps: ObservabilityDeps): Ob
     useOperationLog({ logger, requestState: deps.requestState }),
   ];
   let onUpstreamCall: (event: UpstreamCallEvent) => void = () => {};
+  let onTrustedDocument: (client: string, outcome: string) => void = () => {};
   if (config.reliability.metricsEnabled) {
     const metrics = createMetrics({
+      registry: deps.registry,
+      endpoint: deps.metricsEndpoint,
       breaker: deps.breaker,
       retryBudget: deps.retryBudget,
       processMetrics: deps.processMetrics ?? false,
       liveSize: deps.liveSize,
+      clientOf: (request) => deps.requestState(request)?.client,
+      trustedDocuments: deps.trustedDocuments,
     });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;
+    onTrustedDocument = metrics.onTrustedDocument;
   }
   deps.breaker?.observe((event) => {
     if (event.type !== 'state') return;
@@ -68,5 +83,5 @@ export function createObservability(config: Config, deps: ObservabilityDeps): Ob
     if (event.to === 'open') logger.warn(line, 'circuit breaker opened: upstream calls fail fast');
     else logger.info(line, `circuit breaker ${event.to}`);
   });
-  return { logger, logging: yogaLogger(logger), plugins, onUpstreamCall };
+  return { logger, logging: yogaLogger(logger), plugins, onUpstreamCall, onTrustedDocument };
 }

@@ -1,15 +1,18 @@
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
 import type { RetryBudget, RetryBudgetOutcome } from '../upstream/retry.ts';
+import { UNKNOWN_CLIENT, type ClientLabels } from './request-state.ts';
 
 export interface Metrics {
   registry: Registry;
   plugin: Plugin;
   /** Feeds the upstream series from the client's per-exchange events. */
   onUpstreamCall: (event: UpstreamCallEvent) => void;
+  /** Counts what became of one request's document: `synapse_trusted_documents_total{client,outcome}`. */
+  onTrustedDocument: (client: string, outcome: string) => void;
 }
 
 /** Latency buckets (s) for upstream calls: loopback ms up to the 15 s default timeout. */
@@ -46,12 +49,20 @@ const GRAPHQL_METRICS = {
  * or a token. The yoga HTTP histogram's `url` label is off for the same reason.
  */
 export function createMetrics(options: {
+  /** By default a registry of this gateway's own. */
+  registry?: Registry | undefined;
+  /** Serve them on the gateway's `/metrics` (false: the process serves the registry on its admin listener). */
+  endpoint?: boolean;
   breaker?: CircuitBreaker | undefined;
   retryBudget?: RetryBudget | undefined;
   processMetrics?: boolean;
   liveSize?: (() => { subscribers: number; groups: number }) | undefined;
+  /** The request's client, labelling the operation series. */
+  clientOf?: (request: Request) => ClientLabels | undefined;
+  /** Create the trusted documents' series (TRUSTED_DOCUMENTS is not `off`). */
+  trustedDocuments?: boolean;
 }): Metrics {
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
   // Every upstream call is counted in a plain tally, found by a short key; the counter
@@ -124,6 +135,19 @@ export function createMetrics(options: {
     for (const outcome of ['granted', 'refused'] satisfies RetryBudgetOutcome[]) decisions.inc({ outcome }, 0);
     retryBudget.observe((outcome) => decisions.inc({ outcome }));
   }
+  // Children by (client, outcome): labels() validates and hashes its object on every call, this runs per request.
+  const documents = new Map<string, Counter.Internal>();
+  const documentCounter = options.trustedDocuments
+    ? new Counter({
+        name: 'synapse_trusted_documents_total',
+        help: 'GraphQL documents by client name and what became of them: trusted (in a manifest), unknown (in none, ran in log mode), refused, bypassed (operator header), exempt (GraphiQL or introspection outside production).',
+        labelNames: ['client', 'outcome'] as const,
+        registers: [registry],
+      })
+    : undefined;
+  // "unknown 0" is what a team watches before enforcing: the series exists from the start.
+  for (const outcome of ['unknown', 'refused']) documentCounter?.inc({ client: UNKNOWN_CLIENT.name, outcome }, 0);
+  const clientOf = options.clientOf;
   const breaker = options.breaker;
   if (breaker) {
     new Gauge({
@@ -154,12 +178,39 @@ export function createMetrics(options: {
   return {
     registry,
     plugin: usePrometheus({
-      endpoint: '/metrics',
+      endpoint: options.endpoint === false ? false : '/metrics',
       registry,
       // Request URLs carry GET queries and variables: unbounded label values.
       labels: { url: false },
-      metrics: GRAPHQL_METRICS,
+      metrics: {
+        ...GRAPHQL_METRICS,
+        // Operations by the frontend build that sent them: the client labels are bounded (request-state.ts).
+        graphql_envelop_request_duration: createHistogram({
+          registry,
+          histogram: {
+            name: 'graphql_envelop_request_duration',
+            help: 'Time spent on running the GraphQL operation from parse to execute, by operation and client',
+            labelNames: ['operationType', 'operationName', 'clientName', 'clientVersion'] as const,
+          },
+          fillLabelsFn: (params, context: { request?: Request }) => {
+            const client = (context.request && clientOf?.(context.request)) || UNKNOWN_CLIENT;
+            return {
+              operationType: params.operationType ?? 'unknown',
+              operationName: params.operationName ?? 'Anonymous',
+              clientName: client.name,
+              clientVersion: client.version,
+            };
+          },
+        }),
+      },
     }),
+    onTrustedDocument(client, outcome) {
+      if (!documentCounter) return;
+      const key = `${client}\u0000${outcome}`;
+      let child = documents.get(key);
+      if (!child) documents.set(key, (child = documentCounter.labels({ client, outcome })));
+      child.inc();
+    },
     onUpstreamCall(event) {
       const tally = tallyOf(event);
       tally.count++;

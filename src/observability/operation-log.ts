@@ -33,9 +33,10 @@ export function errorCodesOf(result: ResultErrors & { incremental?: readonly Res
 /**
  * One JSON line per GraphQL request once its response is ready (an answer in parts: once
  * its last part is sent, so its duration and upstream cost are the whole operation's):
- * request id, operation name and type, HTTP status, duration, what it cost upstream
- * (requests, retries, writes, busy ms) and the error codes it answered with. Never
- * variables, headers or the document: they may hold personal data or tokens.
+ * request id, operation name and type, the client (name and version, as the metrics label
+ * them), HTTP status, duration, what it cost upstream (requests, retries, writes, busy ms)
+ * and the error codes it answered with. Never variables, headers or the document: they
+ * may hold personal data or tokens.
  */
 export function useOperationLog(options: {
   logger: Logger;
@@ -58,6 +59,7 @@ export function useOperationLog(options: {
       requestId: state?.requestId,
       operationName: entry.operationNames.length > 1 ? entry.operationNames.join(',') : (entry.operationNames[0] ?? null),
       operationType: entry.operationType,
+      client: state?.client,
       status,
       durationMs: state ? Math.round((performance.now() - state.startedAt) * 10) / 10 : undefined,
       upstream: state?.stats.toJSON(),

@@ -2,13 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import type { DevBackend } from '../dev-backend/server.ts';
 import { demoTokens } from '../dev-backend/users.ts';
 import { createGateway } from '../gateway.ts';
 import { createSharedState } from '../shared-state/index.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { startTraceExport, type TraceExport } from '../observability/tracing.ts';
+import { ManifestStore } from '../trusted-documents/index.ts';
+import { startAdminListener, type AdminListener } from './admin.ts';
 import { attachWebSockets } from './websocket.ts';
 
 /** The process: read config, start the embedded backend if none is set, listen, stop cleanly. */
@@ -23,7 +26,17 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
+  if (config.upstream.baseUrl === undefined && !config.devBackend.enabled) {
+    // A production deployment that forgot one variable must not answer the README's demo tokens.
+    console.error(
+      config.env === 'production'
+        ? 'synapse-gateway: NODE_ENV=production needs SYNAPSE_BACKEND_URL, the Synapse API to front; a demo with the embedded development backend and its public demo tokens sets EMBEDDED_BACKEND=true.'
+        : 'synapse-gateway: EMBEDDED_BACKEND=false and no SYNAPSE_BACKEND_URL: set SYNAPSE_BACKEND_URL to the Synapse API to front.',
+    );
+    process.exit(1);
+  }
   const logger = createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
+  const manifests = readManifests(config, logger);
 
   let backend: DevBackend | undefined;
   let backendTraces: TraceExport | undefined;
@@ -43,6 +56,7 @@ export async function main(): Promise<void> {
       latencyMs: devBackend.latencyMs,
       failRate: devBackend.failRate,
       maxPageSize: devBackend.maxPageSize,
+      v2: devBackend.v2,
       recordRequests: false,
       tracer: backendTraces?.tracer,
     });
@@ -53,15 +67,36 @@ export async function main(): Promise<void> {
     console.error(`\nEmbedded Synapse development backend: ${baseUrl} (database ${devBackend.dbPath})`);
     console.error('Demo tokens (send as "Authorization: Token <token>"):');
     for (const { token, role, description } of demoTokens) console.error(`  ${token.padEnd(18)} ${role.padEnd(7)} ${description}`);
+    if (config.env === 'production') {
+      // Warned in the log, where a production deployment's alerts look; the tokens themselves stay out of it.
+      logger.warn(
+        { embeddedBackend: true, demoTokens: demoTokens.length },
+        'EMBEDDED_BACKEND=true in production: the public demo tokens of the README are live, one with admin rights. For a demo only.',
+      );
+    }
   }
 
   let draining = false;
   const adminToken = backend ? demoTokens.find((t) => t.role === 'admin')?.token : undefined;
   const shared = createSharedState(config.shared, logger);
+  const metricsRegistry = new Registry();
   const gateway = createGateway(
     { ...config, upstream: { ...config.upstream, baseUrl } },
-    { logger, shared, isDraining: () => draining, processMetrics: true, ...(adminToken ? { demoToken: adminToken } : {}) },
+    {
+      logger,
+      shared,
+      manifests,
+      metricsRegistry,
+      isDraining: () => draining,
+      processMetrics: true,
+      ...(adminToken ? { demoToken: adminToken } : {}),
+    },
   );
+  let admin: AdminListener | undefined;
+  if (config.admin.port !== undefined && config.reliability.metricsEnabled) {
+    admin = await startAdminListener(metricsRegistry, config.admin.host, config.admin.port);
+    logger.info({ url: `http://${config.admin.host}:${admin.port}/metrics`, port: admin.port }, 'admin listener (metrics) listening');
+  }
 
   const inFlight = new Set<ServerResponse>();
   const server = createServer(gateway);
@@ -105,7 +140,10 @@ export async function main(): Promise<void> {
       server.closeAllConnections();
     }, graceMs);
     // Live streams end (SSE and WebSocket alike), leases are released for the other replicas.
-    const closingStreams = Promise.allSettled([webSockets.close(), gateway.dispose()]).then(() => shared.close());
+    const closingStreams = Promise.allSettled([webSockets.close(), gateway.dispose(), admin?.close()]).then(() => {
+      manifests.close();
+      return shared.close();
+    });
     server.close(async () => {
       clearInterval(idleSweep);
       clearTimeout(force);
@@ -124,6 +162,8 @@ export async function main(): Promise<void> {
     });
     server.closeIdleConnections();
   };
+  // Operators (and deploy scripts) ask for new manifests with SIGHUP; in-flight requests keep the set they started with.
+  process.on('SIGHUP', () => manifests.reload('SIGHUP'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (reason) => {
@@ -136,3 +176,15 @@ export async function main(): Promise<void> {
   });
 }
 
+/** The trusted documents' manifests, watched; a malformed or unreadable folder stops the start in one line. */
+function readManifests(config: Config, logger: Logger): ManifestStore {
+  let store: ManifestStore;
+  try {
+    store = new ManifestStore(config.trustedDocuments.dir, logger);
+  } catch (error) {
+    console.error(`synapse-gateway: TRUSTED_DOCUMENTS_DIR=${config.trustedDocuments.dir}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  store.watch();
+  return store;
+}

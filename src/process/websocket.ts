@@ -5,12 +5,24 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.ts';
 import { withExtensions } from '../graphql/errors.ts';
+import { BYPASS_HEADER, CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../trusted-documents/index.ts';
 
 /**
  * Headers a client may pass in the `connection_init` payload (browsers cannot set them on a
- * WebSocket): credentials, its request id, and the W3C trace context its operations continue.
+ * WebSocket): credentials, its request id, its name and version, the trusted documents'
+ * bypass, and the W3C trace context its operations continue.
  */
-const FORWARDED_HEADERS = ['authorization', 'synapse-access-token', 'synapse-tenant', 'x-request-id', 'traceparent', 'tracestate'];
+const FORWARDED_HEADERS = [
+  'authorization',
+  'synapse-access-token',
+  'synapse-tenant',
+  'x-request-id',
+  CLIENT_NAME_HEADER,
+  CLIENT_VERSION_HEADER,
+  BYPASS_HEADER,
+  'traceparent',
+  'tracestate',
+];
 
 /**
  * The `graphql-transport-ws` protocol (the graphql-ws library) on the gateway's own
@@ -35,7 +47,14 @@ export function attachWebSockets(
       async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const request = toFetchRequest(ctx.extra.request, ctx.connectionParams);
         const enveloped = gateway.getEnveloped({ request, params: payload });
-        const document = enveloped.parse(payload.query);
+        let document: ReturnType<typeof enveloped.parse>;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          // A syntax error or a refused document (trusted documents) ends this operation with its error, not the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         return {

@@ -1,6 +1,7 @@
 import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
+import { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../trusted-documents/clients.ts';
 import { refusalResponse } from './http-refusals.ts';
 
 /** A frontend dev server on this machine: `http://localhost:5173`, `http://127.0.0.1:3000`. */
@@ -33,6 +34,9 @@ export function corsOptions(policy: CorsPolicy): YogaServerOptions<Record<string
         'accept',
         'authorization',
         'content-type',
+        // A frontend build names itself (trusted documents pick its manifest, metrics label it).
+        CLIENT_NAME_HEADER,
+        CLIENT_VERSION_HEADER,
         'synapse-access-token',
         'synapse-tenant',
         // W3C trace context from a browser traced by OpenTelemetry: the gateway continues its trace.

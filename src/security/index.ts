@@ -5,6 +5,7 @@ import { useBodyLimit } from './body-limit.ts';
 import { corsOptions, useRefusedPreflight } from './cors.ts';
 import { documentLimitPlugins } from './document-limits.ts';
 import { useHttpRefusals } from './http-refusals.ts';
+import { usePrivateAnswers } from './private-answers.ts';
 import type { SharedState } from '../shared-state/index.ts';
 import { createCallerLimiter, useExpensiveOperationLimit } from './rate-limit.ts';
 
@@ -27,6 +28,7 @@ export function securityPlugins(config: Config, shared?: Pick<SharedState, 'redi
     useBodyLimit(security.maxBodyBytes) as Plugin<GatewayContext>,
     useHttpRefusals(security),
     useRefusedPreflight(security),
+    usePrivateAnswers(),
     ...(documentLimitPlugins(security) as Plugin<GatewayContext>[]),
     ...(perMinute > 0 ? [useExpensiveOperationLimit(perMinute, createCallerLimiter(perMinute, shared))] : []),
   ];

@@ -12,6 +12,7 @@ const ALWAYS_EXPENSIVE = new Set([
   'applyQualityReview',
   'tagAssignmentsByAssigneeTier',
   'runAssignmentAutomation',
+  'reviewAssignments',
 ]);
 
 /** `assignments` pages larger than this are expensive. */

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { SharedStateConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMemoryBus, createRedisBus, type Bus } from './bus.ts';
+import { createMemoryIdempotencyStore, createRedisIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
 import { createMemoryLeases, createRedisLeases, type Leases } from './leases.ts';
 import { connectRedis, type RedisState, type SharedRedis } from './redis.ts';
 
 export type { Bus } from './bus.ts';
+export type { Claim, IdempotencyStore, KeyedWrite } from './idempotency.ts';
 export type { Leases } from './leases.ts';
 export type { RedisState, SharedRedis } from './redis.ts';
 
@@ -18,6 +20,8 @@ export interface SharedState {
   readonly redis: SharedRedis | undefined;
   readonly bus: Bus;
   readonly leases: Leases;
+  /** Review idempotency keys, per caller. */
+  readonly idempotency: IdempotencyStore;
   /** `off` without Redis; `degraded` while Redis is unavailable (the gateway still answers). */
   status(): 'off' | RedisState;
   close(): Promise<void>;
@@ -33,6 +37,7 @@ export function createSharedState(config: SharedStateConfig, logger: Logger): Sh
       redis: undefined,
       bus: createMemoryBus(),
       leases: createMemoryLeases(),
+      idempotency: createMemoryIdempotencyStore(),
       status: () => 'off',
       close: async () => {},
     };
@@ -44,6 +49,7 @@ export function createSharedState(config: SharedStateConfig, logger: Logger): Sh
     redis,
     bus: createRedisBus(redis, { prefix: keyPrefix, replicaId }),
     leases: createRedisLeases(redis, { prefix: keyPrefix, replicaId }),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: keyPrefix }),
     status: () => redis.state,
     close: () => redis.close(),
   };

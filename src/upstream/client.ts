@@ -2,18 +2,28 @@ import type { UpstreamConfig } from '../config.ts';
 import { UpstreamError, errorFromResponse, unavailableError } from './errors.ts';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { isCallTimeout, type Transport } from './transport.ts';
+import { V2Support, readV2Detail, readV2List, type V2Page } from './v2.ts';
 import {
   ROUTES,
   routePath,
   type RouteShape,
   type WireAssignment,
   type WireAssignmentFilter,
+  type WireAssignmentV2,
+  type WireDryRun,
   type WireOrdering,
   type WirePage,
+  type WireReview,
+  type WireReviewCreate,
+  type WireReviewItem,
   type WireSetTagsAction,
   type WireSetTagsResult,
   type WireTag,
+  type WireTagCreate,
+  type WireTagV2,
 } from '../contract/index.ts';
+
+type Method = 'GET' | 'POST' | 'DELETE';
 
 /** The caller's own credentials, forwarded on every upstream call made for them. */
 export interface Credentials {
@@ -46,7 +56,7 @@ export class UpstreamStats {
 
 /** One finished HTTP exchange, for metrics and logs (never carries the token). */
 export interface UpstreamCallEvent {
-  method: 'GET' | 'POST';
+  method: Method;
   route: RouteShape;
   /** HTTP status, or null when no answer came (timeout, reset). */
   status: number | null;
@@ -75,7 +85,7 @@ export interface CallTracer {
 
 /** One upstream exchange as a span shows it: never the token, which travels in a header. */
 export interface TracedCallInfo {
-  method: 'GET' | 'POST';
+  method: Method;
   route: RouteShape;
   origin: string;
   /** Absolute path with its query. */
@@ -111,6 +121,8 @@ export interface SynapseClientOptions {
   tracer?: CallTracer;
   /** The upstream answered 401: these credentials no longer work (caches and streams of the caller must end). */
   onUnauthenticated?: () => void;
+  /** Whether the backend serves v2, shared by the gateway's clients; by default from `config.v2`, this client's own. */
+  v2?: V2Support;
 }
 
 /** How `set_tags` changes the listed assignments' tags. */
@@ -155,6 +167,11 @@ export class SynapseClient {
   private readonly onUnauthenticated: (() => void) | undefined;
   /** Caps this operation's calls in flight, whatever mix of methods issues them. */
   private readonly slots: CallSlots;
+  /** The caller's headers on v2 calls, in the form SYNAPSE_API_V2_AUTH names. */
+  private readonly v2Headers: { get: Record<string, string>; post: Record<string, string> };
+  private readonly v2: V2Support;
+  /** This operation's check of an unknown v2: made once, awaited by every v2 call of it. */
+  private v2Check: Promise<void> | undefined;
 
   constructor(options: SynapseClientOptions) {
     this.config = options.config;
@@ -174,6 +191,9 @@ export class SynapseClient {
     this.tracer = options.tracer;
     this.onUnauthenticated = options.onUnauthenticated;
     this.slots = new CallSlots(options.config.concurrency);
+    this.v2 = options.v2 ?? new V2Support(options.config.v2);
+    const v2Get = v2CredentialHeaders(options.credentials, options.config.v2.auth);
+    this.v2Headers = { get: v2Get, post: { ...v2Get, 'content-type': 'application/json' } };
   }
 
   /** `GET assignments/{id}/` */
@@ -312,12 +332,104 @@ export class SynapseClient {
     return [first, ...rest].flatMap((page) => page.results);
   }
 
+  /**
+   * `GET v2/reviews/?assignment=…`: one page of an assignment's reviews, newest first.
+   * With `fields`, asks for those detail fields too (the policy page's field selection);
+   * a backend that ignores it answers lean items, which the caller must check.
+   */
+  async listReviews(
+    assignmentId: number,
+    page: { cursor?: string | null | undefined; perPage: number; fields?: readonly string[] | undefined },
+  ): Promise<V2Page<WireReviewItem & Partial<WireReview>>> {
+    const params = new URLSearchParams({ assignment: String(assignmentId), sort: '-created', per_page: String(page.perPage) });
+    if (page.cursor) params.set('cursor', page.cursor);
+    if (page.fields?.length) params.set('fields', page.fields.join(','));
+    return readV2List(await this.v2Request('GET', `${ROUTES.v2Reviews}?${params}`, ROUTES.v2Reviews));
+  }
+
+  /** `GET v2/reviews/{id}/` */
+  async getReview(id: number): Promise<WireReview> {
+    return readV2Detail(await this.v2Request('GET', routePath(ROUTES.v2Review, id), ROUTES.v2Review));
+  }
+
+  /** `POST v2/reviews/`: the author is the caller. Never retried, as every write. */
+  async createReview(body: WireReviewCreate): Promise<WireReview> {
+    return readV2Detail(await this.v2Request('POST', ROUTES.v2Reviews, ROUTES.v2Reviews, body));
+  }
+
+  /** `GET v2/assignments/{id}/` */
+  async getAssignmentV2(id: number): Promise<WireAssignmentV2> {
+    return readV2Detail(await this.v2Request('GET', routePath(ROUTES.v2Assignment, id), ROUTES.v2Assignment));
+  }
+
+  /** `POST v2/projects/{project_pk}/tags/`; with `dryRun`, Synapse checks it (`?dry_run=true`) and creates nothing. */
+  async createProjectTag(projectId: number, body: WireTagCreate): Promise<WireTagV2>;
+  async createProjectTag(projectId: number, body: WireTagCreate, options: { dryRun: true }): Promise<WireDryRun>;
+  async createProjectTag(projectId: number, body: WireTagCreate, options: { dryRun?: boolean } = {}): Promise<WireTagV2 | WireDryRun> {
+    const path = `${routePath(ROUTES.v2ProjectTags, projectId)}${options.dryRun ? '?dry_run=true' : ''}`;
+    return readV2Detail(await this.v2Request('POST', path, ROUTES.v2ProjectTags, body, !options.dryRun));
+  }
+
+  /** `DELETE v2/projects/{project_pk}/tags/{id}/` (204, no body); with `dryRun`, checked and kept. */
+  async deleteProjectTag(projectId: number, tagId: number, options: { dryRun?: boolean } = {}): Promise<void> {
+    const path = `${routePath(ROUTES.v2ProjectTag, projectId, tagId)}${options.dryRun ? '?dry_run=true' : ''}`;
+    await this.v2Request('DELETE', path, ROUTES.v2ProjectTag, undefined, !options.dryRun);
+  }
+
+  /**
+   * Resolves when the backend serves v2, throws UPSTREAM_FEATURE_UNAVAILABLE when it
+   * does not. Mutations call it before their first write, so that none of it happens
+   * when the v2 part could not. Unknown (SYNAPSE_API_V2=auto, nothing learned lately),
+   * it asks with `GET v2/reviews/?per_page=1`, once per operation: any HTTP answer but a
+   * 404 (401 and 403 included) says the route exists.
+   */
+  ensureV2(): Promise<void> {
+    const state = this.v2.state;
+    if (state === 'present') return Promise.resolve();
+    if (state === 'absent') return Promise.reject(this.v2.unavailable());
+    this.v2Check ??= this.request('GET', `${ROUTES.v2Reviews}?per_page=1`, ROUTES.v2Reviews, undefined, true).then(
+      () => this.v2.learn(true),
+      (error: unknown) => {
+        if (!(error instanceof UpstreamError) || error.status === null) {
+          // No answer says nothing about v2: the next operation asks again.
+          this.v2Check = undefined;
+          throw error;
+        }
+        this.v2.learn(error.status !== 404);
+        if (error.status === 404) throw this.v2.unavailable();
+      },
+    );
+    return this.v2Check;
+  }
+
+  /**
+   * A v2 call, once v2 is known to be there. `GET v2/reviews/` needs no check first: a
+   * 404 on that list can only mean the route is missing, so its own answer tells (any
+   * other route's 404 may be a missing resource).
+   */
+  private async v2Request(method: Method, path: string, route: RouteShape, body?: unknown, write = method !== 'GET'): Promise<unknown> {
+    const decisive = method === 'GET' && route === ROUTES.v2Reviews;
+    if (!(decisive && this.v2.state === 'unknown')) await this.ensureV2();
+    if (write) this.stats.writes++;
+    try {
+      const answer = await this.request<unknown>(method, path, route, body, true);
+      if (decisive) this.v2.learn(true);
+      return answer;
+    } catch (error) {
+      if (decisive && error instanceof UpstreamError && error.status === 404) {
+        this.v2.learn(false);
+        throw this.v2.unavailable();
+      }
+      throw error;
+    }
+  }
+
   private getJson<T>(path: string, route: RouteShape): Promise<T> {
     return this.request<T>('GET', path, route);
   }
 
   /** One logical call: gate, bounded concurrency, timeout, and retries for GETs only. */
-  private async request<T>(method: 'GET' | 'POST', path: string, route: RouteShape, body?: unknown): Promise<T> {
+  private async request<T>(method: Method, path: string, route: RouteShape, body?: unknown, v2 = false): Promise<T> {
     const maxAttempts = method === 'GET' ? this.retryPolicy.retries + 1 : 1;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
@@ -325,7 +437,7 @@ export class SynapseClient {
       try {
         await this.slots.acquire();
         try {
-          return await this.attempt<T>(method, path, route, body, attempt);
+          return await this.attempt<T>(method, path, route, body, attempt, v2);
         } finally {
           this.slots.release();
         }
@@ -349,13 +461,7 @@ export class SynapseClient {
     }
   }
 
-  private async attempt<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    route: RouteShape,
-    body: unknown,
-    attempt: number,
-  ): Promise<T> {
+  private async attempt<T>(method: Method, path: string, route: RouteShape, body: unknown, attempt: number, v2: boolean): Promise<T> {
     // An UpstreamError like any other cancellation, not the raw abort reason (which would mask as INTERNAL_SERVER_ERROR).
     if (this.signal?.aborted) throw unavailableError(abortReason(this.signal), this.signal.reason, false);
     const fullPath = this.basePath + path;
@@ -371,7 +477,9 @@ export class SynapseClient {
     const started = performance.now();
     let status: number | null = null;
     let failure: string | undefined;
-    const headers = body === undefined ? this.getHeaders : this.postHeaders;
+    const headers = v2
+      ? body === undefined ? this.v2Headers.get : this.v2Headers.post
+      : body === undefined ? this.getHeaders : this.postHeaders;
     const traced = this.tracer?.start({ method, route, origin: this.origin, path: fullPath, attempt }, headers);
     this.stats.requests++;
     this.stats.begin();
@@ -390,7 +498,8 @@ export class SynapseClient {
       if (status === 401) this.onUnauthenticated?.();
       if (status < 200 || status >= 300) throw errorFromResponse(status, response.text, response.retryAfter);
       this.gate?.recordSuccess();
-      return JSON.parse(response.text) as T;
+      // A 204 (a delete) has no body.
+      return (response.text === '' ? undefined : JSON.parse(response.text)) as T;
     } catch (error) {
       const mapped = toUpstreamError(error, this.signal);
       // Only "no answer" and 5xx say the upstream is unwell; a 4xx (429 included) is an
@@ -406,6 +515,19 @@ export class SynapseClient {
       this.onCall?.({ method, route, status, ms: performance.now() - started, attempt });
     }
   }
+}
+
+/**
+ * The caller's credentials as a v2 call carries them (the contract's sources differ):
+ * `Authorization: Token` with the tenant as a bare code, as v2's Go client sends it, or
+ * `SYNAPSE-ACCESS-TOKEN` alone, the token naming its workspace.
+ */
+function v2CredentialHeaders(credentials: Credentials, style: 'authorization' | 'access-token'): Record<string, string> {
+  if (style === 'access-token') return { accept: 'application/json', 'synapse-access-token': credentials.token };
+  const headers: Record<string, string> = { accept: 'application/json', authorization: `Token ${credentials.token}` };
+  const tenant = credentials.tenant?.replace(/^token\s+/i, '');
+  if (tenant) headers['synapse-tenant'] = tenant;
+  return headers;
 }
 
 /**

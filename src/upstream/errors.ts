@@ -4,7 +4,9 @@ export type UpstreamErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  /** The backend lacks what the field needs (Synapse's v2 API); asking again will not help until it is upgraded. */
+  | 'UPSTREAM_FEATURE_UNAVAILABLE';
 
 export interface FieldError {
   field: string;
@@ -13,7 +15,7 @@ export interface FieldError {
 
 /** What a refusal was about, as a client can act on it (`extensions.resource`). */
 export interface ResourceRef {
-  type: 'Project' | 'Assignment';
+  type: 'Project' | 'Assignment' | 'Review';
   id: number;
 }
 
@@ -35,6 +37,10 @@ export class UpstreamError extends Error {
   readonly requestSent: boolean;
   /** The project or assignment refused, once the caller of the client has said which. */
   readonly resource: ResourceRef | undefined;
+  /** `meta.request_id` of a v2 error body: what Synapse's support asks for. */
+  readonly upstreamRequestId: string | undefined;
+  /** `error.code` of a v2 error body (`CONFLICT`, `VALIDATION_ERROR`...). */
+  readonly upstreamCode: string | undefined;
 
   constructor(init: {
     status: number | null;
@@ -45,6 +51,8 @@ export class UpstreamError extends Error {
     retryAfterSeconds?: number;
     requestSent?: boolean;
     resource?: ResourceRef;
+    upstreamRequestId?: string;
+    upstreamCode?: string;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
@@ -56,6 +64,8 @@ export class UpstreamError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.requestSent = init.requestSent ?? true;
     this.resource = init.resource;
+    this.upstreamRequestId = init.upstreamRequestId;
+    this.upstreamCode = init.upstreamCode;
   }
 
   /**
@@ -72,6 +82,8 @@ export class UpstreamError extends Error {
       ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
       requestSent: this.requestSent,
       resource,
+      ...(this.upstreamRequestId === undefined ? {} : { upstreamRequestId: this.upstreamRequestId }),
+      ...(this.upstreamCode === undefined ? {} : { upstreamCode: this.upstreamCode }),
       cause: this.cause,
     });
   }
@@ -83,26 +95,35 @@ const MESSAGES: Record<UpstreamErrorCode, string> = {
   FORBIDDEN: 'The caller may not access this resource.',
   NOT_FOUND: 'The resource does not exist.',
   UPSTREAM_UNAVAILABLE: 'The Synapse backend is unavailable; try again later.',
+  UPSTREAM_FEATURE_UNAVAILABLE: 'The Synapse backend does not serve what this field needs.',
 };
 
-/** Maps an HTTP status to our code: the single place where that mapping lives. */
+/**
+ * Maps an HTTP status to our code: the single place where that mapping lives. v2's codes
+ * come with their statuses (VALIDATION_ERROR 400, CONFLICT 409, UNPROCESSABLE_ENTITY 422,
+ * RATE_LIMIT_EXCEEDED 429, INTERNAL_ERROR 500...), so they map the same way.
+ */
 export function codeForStatus(status: number): UpstreamErrorCode {
-  if (status === 400 || status === 422) return 'BAD_USER_INPUT';
+  if (status === 400 || status === 409 || status === 422) return 'BAD_USER_INPUT';
   if (status === 401) return 'UNAUTHENTICATED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 404) return 'NOT_FOUND';
   return 'UPSTREAM_UNAVAILABLE';
 }
 
-/** Builds the error for a non-2xx answer, reading DRF and `{error: {...}}` bodies. */
+/** Builds the error for a non-2xx answer, reading DRF and v2 `{error: {...}, meta}` bodies. */
 export function errorFromResponse(
   status: number,
   body: string,
   retryAfterHeader: string | null,
 ): UpstreamError {
   const code = codeForStatus(status);
-  const fieldErrors = code === 'BAD_USER_INPUT' ? parseFieldErrors(body) : [];
+  const parsed = parseJson(body);
+  const fieldErrors = code === 'BAD_USER_INPUT' ? fieldErrorsOf(parsed) : [];
   const retryAfterSeconds = parseRetryAfter(retryAfterHeader);
+  const v2 = isRecord(parsed) && isRecord(parsed['error']) ? parsed : undefined;
+  const requestId = v2 && isRecord(v2['meta']) ? v2['meta']['request_id'] : undefined;
+  const upstreamCode = v2 ? (v2['error'] as Record<string, unknown>)['code'] : undefined;
   return new UpstreamError({
     status,
     code,
@@ -110,6 +131,9 @@ export function errorFromResponse(
     fieldErrors,
     upstreamBody: body,
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    // Bounded: an id for a support ticket, never a place for a large upstream string.
+    ...(typeof requestId === 'string' ? { upstreamRequestId: requestId.slice(0, 100) } : {}),
+    ...(typeof upstreamCode === 'string' ? { upstreamCode: upstreamCode.slice(0, 50) } : {}),
   });
 }
 
@@ -138,12 +162,10 @@ export function writeOutcomeUnknown(error: UpstreamError): boolean {
  * newer API: `{"error": {"message", "details": [{"field", "message"}]}}`.
  */
 export function parseFieldErrors(body: string): FieldError[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [];
-  }
+  return fieldErrorsOf(parseJson(body));
+}
+
+function fieldErrorsOf(parsed: unknown): FieldError[] {
   if (!isRecord(parsed)) return [];
   const v2 = parsed['error'];
   if (isRecord(v2)) {
@@ -163,6 +185,14 @@ export function parseFieldErrors(body: string): FieldError[] {
     }
   }
   return out;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseRetryAfter(header: string | null): number | undefined {

@@ -15,7 +15,7 @@ export type FetchFn = (
 
 /** One HTTP exchange as the client asks for it. */
 interface TransportRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** `http://host:port`, as `URL.origin` gives it. */
   origin: string;
   /** Absolute path with its query. */

@@ -104,19 +104,33 @@ export function parseQualityReviewInput(input: QualityReviewRequest): {
     );
   }
 
-  const given = { ...DEFAULT_QUALITY_TAG_NAMES, ...input.tagNames };
+  const { tagNames, tags } = parseVerdictTagNames(input.tagNames, 'tagNames', userErrors);
+  return { review: { scores, thresholds, tagNames }, tags, userErrors };
+}
+
+/**
+ * The three verdicts' tag names as given (the seed's where left out), each trimmed and
+ * checked, with the input field `input.<field>.<verdict>` it came from; a bad one is
+ * added to `userErrors` and keeps the seed's name.
+ */
+export function parseVerdictTagNames(
+  input: Partial<QualityTagNames> | null | undefined,
+  field: string,
+  userErrors: InputProblem[],
+): { tagNames: QualityTagNames; tags: NamedTag[] } {
+  const given = { ...DEFAULT_QUALITY_TAG_NAMES, ...input };
   const tagNames = { ...DEFAULT_QUALITY_TAG_NAMES };
   const tags: NamedTag[] = [];
   for (const verdict of VERDICTS) {
-    const field = ['input', 'tagNames', verdict];
-    const parsed = parseTagName(given[verdict], field);
+    const path = ['input', field, verdict];
+    const parsed = parseTagName(given[verdict], path);
     if ('error' in parsed) userErrors.push(parsed.error);
     else {
       tagNames[verdict] = parsed.name;
-      tags.push({ name: parsed.name, field });
+      tags.push({ name: parsed.name, field: path });
     }
   }
-  return { review: { scores, thresholds, tagNames }, tags, userErrors };
+  return { tagNames, tags };
 }
 
 /** The seed's rule: ≥ approveAt approved, ≥ reviewAt needs review, else rejected. */

@@ -6,6 +6,7 @@ describe('contract routes', () => {
     expect(routePath(ROUTES.assignment, 42)).toBe('assignments/42/');
     expect(routePath(ROUTES.projectTags, 3)).toBe('projects/3/tags/');
     expect(routePath(ROUTES.assignments)).toBe('sdk/assignments/');
+    expect(routePath(ROUTES.v2ProjectTag, 3, 45)).toBe('v2/projects/3/tags/45/');
   });
 
   it('matches exactly the paths of a shape, capturing digit ids only', () => {
@@ -16,6 +17,7 @@ describe('contract routes', () => {
     }
     expect(routePattern(ROUTES.setTags).test('/assignments/set_tags/')).toBe(true);
     expect(routePattern('a.b/').test('/axb/')).toBe(false);
+    expect(routePattern(ROUTES.v2ProjectTag).exec('/v2/projects/3/tags/45/')?.slice(1)).toEqual(['3', '45']);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/dev-backend/server.ts';
+import { SCHEMA_VERSION } from '../../src/dev-backend/schema.ts';
 import { DevStore } from '../../src/dev-backend/store.ts';
 import { TOKENS } from '../helpers/stack.ts';
 
@@ -11,7 +12,8 @@ import { TOKENS } from '../helpers/stack.ts';
  * `test/fixtures/dev-backend-v2.sqlite` was written by the embedded backend as it was on
  * better-sqlite3 12 (schema version 2: a 24-row seed, then a `set_tags` add with notify), and
  * `dev-backend-v2.rows.json` is every row of every table as better-sqlite3 read them back.
- * A `.data/dev-backend.sqlite` a user kept from that version must open on node:sqlite as it was.
+ * A `.data/dev-backend.sqlite` a user kept from that version must open on node:sqlite as it was,
+ * upgraded to the current version only by tables added beside its own.
  */
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const TABLES = ['users', 'projects', 'user_projects', 'tags', 'assignments', 'assignment_tags', 'notifications'] as const;
@@ -61,7 +63,28 @@ describe('a database written by the better-sqlite3 version', () => {
     } finally {
       store.close();
     }
-    expect(readTables(path)).toEqual(expected);
+    expect(readTables(path)).toEqual({ ...expected, user_version: SCHEMA_VERSION });
+  });
+
+  it('gains the v2 tables by migration: a review history that agrees with its verdict tags', async () => {
+    const backend = await createDevBackend({ dbPath: copyOfFixture('v2.sqlite'), port: 0 });
+    try {
+      const headers = { Authorization: `Token ${TOKENS.admin}` };
+      const reviews = (await (await fetch(new URL('v2/reviews/?per_page=200&fields=assignment_id,tags,description', backend.url), { headers })).json()) as {
+        data: { assignment_id: number; tags: number[]; description: string }[];
+      };
+      const verdictTags = new Set([1, 2, 3, 14, 15, 16, 27, 28, 29, 40, 41, 42]);
+      const tagged = (expected['assignment_tags'] as { assignment_id: number; tag_id: number }[]).filter((row) => verdictTags.has(row.tag_id));
+      expect(tagged.length).toBeGreaterThan(0);
+      for (const { assignment_id, tag_id } of tagged) {
+        const newest = reviews.data.find((review) => review.assignment_id === assignment_id);
+        expect(newest?.tags, `assignment ${assignment_id}`).toContain(tag_id);
+      }
+      const tag = (await (await fetch(new URL('v2/projects/1/tags/1/', backend.url), { headers })).json()) as { data: { category: string } };
+      expect(tag.data.category).toBe('project');
+    } finally {
+      await backend.close();
+    }
   });
 
   it('is served over HTTP as it was: rows, tags and permissions', async () => {

@@ -1,4 +1,5 @@
 import type { DevBackend } from '../../src/dev-backend/server.ts';
+import type { DevStore } from '../../src/dev-backend/store.ts';
 import type { WireAssignment, WirePage, WireTag } from '../../src/contract/index.ts';
 import { TOKENS } from '../helpers/tokens.ts';
 
@@ -31,7 +32,8 @@ export async function call<T = any>(backend: DevBackend, path: string, options: 
   }
   const response = await fetch(backend.url + path, { method: options.method ?? 'GET', headers, body });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as T, headers: response.headers };
+  // A 204 has no body.
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
 }
 
 /** Every assignment matching `query`, by following `next` (page size 1000). */
@@ -49,6 +51,12 @@ export async function listAll(backend: DevBackend, query = '', token: string = T
     if (reply.body.next === null) return results;
     page++;
   }
+}
+
+/** Every row of a store, read directly (no HTTP), in id order. */
+export function everyAssignment(store: DevStore): WireAssignment[] {
+  const query = { filter: {}, visibleProjects: 'all' as const };
+  return store.listAssignments(query, ['id'], { limit: store.countAssignments(query), offset: 0 });
 }
 
 /** A project's tags by name, read over HTTP as a gateway would. */

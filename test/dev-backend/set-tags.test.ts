@@ -9,7 +9,7 @@ let project1Tags: Map<string, WireTag>;
 let project2Tags: Map<string, WireTag>;
 
 beforeAll(async () => {
-  backend = await createDevBackend({ dbPath: ':memory:', port: 0, seed: { assignments: 600 } });
+  backend = await createDevBackend({ dbPath: ':memory:', port: 0, seed: { assignments: 2000 } });
   all = await listAll(backend);
   project1Tags = await tagsByName(backend, 1);
   project2Tags = await tagsByName(backend, 2);

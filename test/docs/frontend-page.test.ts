@@ -39,6 +39,7 @@ describe('docs/frontend.md', () => {
       'examples/frontend/codegen.ts',
       'examples/frontend/src/urql.ts',
       'examples/frontend/src/apollo.ts',
+      'examples/frontend/src/trusted-documents.ts',
       'examples/frontend/src/errors.ts',
     ]);
     for (const { label, body } of snippets) {

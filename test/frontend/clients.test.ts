@@ -11,14 +11,22 @@ import type {
 } from '../../examples/frontend/src/__generated__/graphql.ts';
 import { AssignmentCard, AssignmentsPage, TagAssignments } from '../../examples/frontend/src/operations.ts';
 import { tagAssignments } from '../../examples/frontend/src/tag.ts';
+import { CLIENT, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { createUrqlClient, walkWithUrql } from '../../examples/frontend/src/urql.ts';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
+import { kitManifests } from '../helpers/frontend.ts';
 import { serveGateway, type HttpGateway } from '../helpers/http-gateway.ts';
 import { rest, restAll, restTags } from '../helpers/rest.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 
-/** The example's code, run with each client library's defaults against the embedded backend over HTTP. */
+const BYPASS = 'an-operators-secret-of-at-least-32-characters';
+
+/**
+ * The example's code, run with each client library's defaults against the embedded backend over
+ * HTTP, through a gateway that enforces the example's manifest: every document goes out as its id.
+ */
 describe('frontend example: urql, Apollo Client and graphql-request against the gateway', () => {
+  let manifests: ReturnType<typeof kitManifests>;
   let stack: Stack;
   let gateway: HttpGateway;
   let urql: Client;
@@ -29,7 +37,8 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
   const graphqlRequests = () => gateway.requests.filter((r) => r.url.startsWith('/graphql'));
 
   beforeAll(async () => {
-    stack = await startStack({ assignments: 600 });
+    manifests = kitManifests('kit');
+    stack = await startStack({ assignments: 600, env: { ...manifests.env, TRUSTED_DOCUMENTS_BYPASS_TOKEN: BYPASS } });
     gateway = await serveGateway(stack);
     urql = createUrqlClient(gateway.url, TOKENS.admin);
     apollo = createApolloClient(gateway.url, TOKENS.admin);
@@ -41,6 +50,7 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     apollo?.stop();
     await gateway?.close();
     await stack?.close();
+    await manifests?.close();
   });
   beforeEach(() => {
     gateway.requests.length = 0;
@@ -53,11 +63,11 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     expectTypeOf<AssignmentCardFragment['id']>().toEqualTypeOf<string>();
     expectTypeOf<NonNullable<AssignmentsPageQuery['assignments']>['totalCount']>().toEqualTypeOf<number>();
     expectTypeOf<TagAssignmentsMutation['setAssignmentTags']['userErrors'][number]['code']>().toEqualTypeOf<
-      'INVALID' | 'NOT_FOUND' | 'REJECTED_BY_UPSTREAM' | 'TAG_PROJECT_MISMATCH' | 'TOO_MANY' | 'UNKNOWN_TAG'
+      'ALREADY_EXISTS' | 'INVALID' | 'KEY_REUSED' | 'NOT_FOUND' | 'REJECTED_BY_UPSTREAM' | 'TAG_PROJECT_MISMATCH' | 'TOO_MANY' | 'UNKNOWN_TAG'
     >();
   });
 
-  it('walks a project with urql as configured by default: every query a GET, no CSRF header, the rows Synapse has', async () => {
+  it('walks a project with urql as configured by default: every query a GET of its documentId, no CSRF header, the rows Synapse has', async () => {
     const rows = await walkWithUrql(urql, { project: '2' }, 50);
     expect(rows.map((row) => Number(row.id))).toEqual(project2.map((row) => row.id));
     const requests = graphqlRequests();
@@ -65,7 +75,11 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     for (const request of requests) {
       expect(request.headers['x-graphql-yoga-csrf']).toBeUndefined();
       expect(request.headers.authorization).toBe(`Token ${TOKENS.admin}`);
+      expect([request.headers['graphql-client-name'], request.headers['graphql-client-version']]).toEqual([CLIENT.name, CLIENT.version]);
+      const params = new URL(request.url, 'http://gateway').searchParams;
+      expect([params.get('documentId'), params.has('query')]).toEqual([documentIdOf(AssignmentsPage), false]);
     }
+    expect(documentIdOf(AssignmentsPage)).toMatch(/^sha256:[0-9a-f]{64}$/);
     const first = rows[0]!;
     const raw = project2[0]!;
     expect(first.status).toBe(raw.status.toUpperCase());
@@ -75,10 +89,16 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     expect(rows.flatMap((row) => row.files).every((file) => file.url?.startsWith('http://127.0.0.1:'))).toBe(true);
   });
 
-  it('walks the same list with Apollo Client: fetchMore pages merged by relayStylePagination, every row normalized once', async () => {
+  it("walks the same list with Apollo Client: GETs of the persisted-query hash, pages merged by relayStylePagination, every row normalized once", async () => {
     const rows = await walkWithApollo(apollo, { project: '2' }, 50);
     expect(rows.map((row) => Number(row.id))).toEqual(project2.map((row) => row.id));
-    expect(graphqlRequests().map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(graphqlRequests().map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
+    for (const request of graphqlRequests()) {
+      const params = new URL(request.url, 'http://gateway').searchParams;
+      expect(JSON.parse(params.get('extensions')!)).toMatchObject({ persistedQuery: { version: 1, sha256Hash: documentIdOf(AssignmentsPage)!.slice('sha256:'.length) } });
+      expect(params.has('query')).toBe(false);
+      expect(request.headers['graphql-client-name']).toBe(CLIENT.name);
+    }
     const cache = apollo.cache.extract() as Record<string, unknown>;
     expect(Object.keys(cache).filter((key) => key.startsWith('Assignment:'))).toHaveLength(150);
     // One merged list for the filter, whatever `first` and `after` were.
@@ -143,17 +163,23 @@ describe('frontend example: urql, Apollo Client and graphql-request against the 
     expect(describeUrqlError(unauthenticated.error!)).toEqual([expect.stringMatching(/^UNAUTHENTICATED: /)]);
   });
 
-  it('works with graphql-request and the same typed documents (POST), its ClientError carrying the codes', async () => {
-    const client = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.admin}` } });
-    const page = await client.request(AssignmentsPage, { filter: { project: '2' }, first: 10 });
+  it('refuses graphql-request, which sends the document text, with PERSISTED_QUERY_NOT_IN_LIST in its ClientError; an operator with the bypass secret gets typed answers', async () => {
+    const frontend = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.admin}` } });
+    const refused = await frontend.request(AssignmentsPage, { filter: { project: '2' }, first: 10 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClientError);
+    expect((refused as ClientError).response.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    expect(graphqlRequests().map((r) => r.method)).toEqual(['POST']);
+
+    const operator = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.admin}`, 'x-trusted-documents-bypass': BYPASS } });
+    const page = await operator.request(AssignmentsPage, { filter: { project: '2' }, first: 10 });
     expectTypeOf(page).toEqualTypeOf<AssignmentsPageQuery>();
     expect(page.assignments!.totalCount).toBe(150);
     expect(page.assignments!.edges.map((edge) => Number(edge.node.id))).toEqual(project2.slice(0, 10).map((row) => row.id));
-    expect(graphqlRequests().map((r) => r.method)).toEqual(['POST']);
 
-    const bob = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.bob}` } });
+    const bob = new GraphQLClient(gateway.url, { headers: { authorization: `Token ${TOKENS.bob}`, 'x-trusted-documents-bypass': BYPASS } });
     const error = await bob.request(AssignmentsPage, { filter: { project: '2' }, first: 10 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).response.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
   });
+
 });

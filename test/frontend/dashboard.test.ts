@@ -3,6 +3,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment } from '../../src/contract/index.ts';
 import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
+import { Dashboard } from '../../examples/frontend/src/operations.ts';
+import { CLIENT, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { startFrontend, type Frontend } from '../helpers/frontend.ts';
 import { restAll } from '../helpers/rest.ts';
 import { SEED_NOW } from '../helpers/stack.ts';
@@ -80,7 +82,7 @@ function drawnChart(page: Page): Promise<DrawnChart | null> {
   });
 }
 
-describe('the example dashboard page on a Vite dev server, in headless Chromium, drawing the daily series', () => {
+describe('the example dashboard page (Apollo Client) on a Vite dev server, in headless Chromium, drawing the daily series', () => {
   let frontend: Frontend;
   let page: Page;
   let rows: WireAssignment[];
@@ -182,7 +184,11 @@ describe('the example dashboard page on a Vite dev server, in headless Chromium,
     const [query] = gatewayQueries();
     expect(gatewayQueries()).toHaveLength(1);
     expect(query!.headers.origin).toBe(frontend.vite.origin);
-    expect(new URL(query!.url, 'http://gateway').searchParams.get('variables')).toContain(`"timeZone":"${BROWSER_ZONE}"`);
+    const params = new URL(query!.url, 'http://gateway').searchParams;
+    expect(params.get('variables')).toContain(`"timeZone":"${BROWSER_ZONE}"`);
+    // Apollo's persisted-query link: the hash of the document the gateway enforces, never its text.
+    expect(JSON.parse(params.get('extensions')!)).toMatchObject({ persistedQuery: { version: 1, sha256Hash: documentIdOf(Dashboard)!.slice('sha256:'.length) } });
+    expect([params.has('query'), query!.headers['graphql-client-name']]).toEqual([false, CLIENT.name]);
     await page.screenshot({ path: SCREENSHOT });
   });
 

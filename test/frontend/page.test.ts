@@ -3,13 +3,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { CHROMIUM, CHROMIUM_MISSING, STEP_MS } from '../helpers/chromium.ts';
+import { ReviewQueuePage } from '../../examples/frontend/src/operations.ts';
+import { CLIENT, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { startFrontend, type Frontend } from '../helpers/frontend.ts';
-import { rest, restAll, restTags } from '../helpers/rest.ts';
+import { rest, restAll, restReviews, restTags } from '../helpers/rest.ts';
 import { TOKENS, type Stack } from '../helpers/stack.ts';
 
 const SCREENSHOT = '/tmp/frontend-review.png';
 
-describe('the example review page on a Vite dev server, in headless Chromium, calling the gateway cross-origin', () => {
+describe('the example review page (urql) on a Vite dev server, in headless Chromium, calling a gateway that enforces its manifest', () => {
   let frontend: Frontend;
   let stack: Stack;
   let gateway: Frontend['gateway'];
@@ -39,7 +41,7 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
   });
 
-  it('lists the first page of project 1 from the gateway on another origin, queried with GET after a CORS preflight', async () => {
+  it('lists the first page of project 1 from the gateway on another origin, queried by documentId with GET after a CORS preflight', async () => {
     await expect.poll(summary, { timeout: STEP_MS }).toBe(`20 of ${project1.length}`);
     expect(await cards().evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.id)))).toEqual(
       project1.slice(0, 20).map((row) => row.id),
@@ -48,6 +50,10 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     expect(calls.map((call) => call.method)).toEqual(['OPTIONS', 'GET']);
     expect(calls.every((call) => call.headers.origin === vite.origin)).toBe(true);
     expect(calls[1]!.headers.authorization).toBe(`Token ${TOKENS.admin}`);
+    // The id of the document the gateway enforces, never its text; the build named by its headers.
+    const params = new URL(calls[1]!.url, 'http://gateway').searchParams;
+    expect([params.get('documentId'), params.has('query')]).toEqual([documentIdOf(ReviewQueuePage), false]);
+    expect([calls[1]!.headers['graphql-client-name'], calls[1]!.headers['graphql-client-version']]).toEqual([CLIENT.name, CLIENT.version]);
     expect(await page.getByRole('link', { name: 'Review queue' }).getAttribute('aria-current')).toBe('page');
   });
 
@@ -82,16 +88,49 @@ describe('the example review page on a Vite dev server, in headless Chromium, ca
     expect(gatewayCalls().map((call) => call.method)).toEqual(['OPTIONS', 'GET']);
   });
 
-  it('tags an assignment from its card with the mutation (POST): the card and Synapse agree', async () => {
-    const target = project1.slice(0, 40).find((row) => !row.tags.some((id) => tagNames.get(id) === 'needs_review'))!;
+  it("shows each card's latest reviews as Synapse has them: author, verdict tag and reason", async () => {
+    const shown = await cards().evaluateAll((items) =>
+      items.map((item) => ({
+        id: Number((item as HTMLElement).dataset.id),
+        comments: [...item.querySelectorAll('.reviews q')].map((q) => q.textContent),
+      })),
+    );
+    let withReviews = 0;
+    for (const card of shown) {
+      const oracle = (await restReviews(stack.backend.url, card.id)).slice(0, 3);
+      expect(card.comments, `assignment ${card.id}`).toEqual(oracle.map((review) => review.description));
+      if (oracle.length > 0) withReviews++;
+    }
+    expect(withReviews).toBeGreaterThan(0);
+  });
+
+  it('rejects an assignment with a reason from its card (POST): the card shows the tag and the review, and Synapse has both', async () => {
+    const target = project1.slice(0, 40).find((row) => !row.tags.some((id) => tagNames.get(id) === 'rejected'))!;
+    const reason = 'Boxes are far too loose around the cars; see guideline 3.';
     gateway.requests.length = 0;
     const card = page.locator(`#cards > li[data-id="${target.id}"]`);
-    await card.getByRole('button', { name: 'Tag needs_review' }).click();
-    await expect.poll(() => card.locator('.tags li').allTextContents(), { timeout: STEP_MS }).toContain('needs_review');
+    await card.getByRole('textbox', { name: `Comment on assignment ${target.id}` }).fill(reason);
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => card.locator('.tags li').allTextContents(), { timeout: STEP_MS }).toContain('rejected');
+    await expect.poll(() => card.locator('.reviews q').first().textContent(), { timeout: STEP_MS }).toBe(reason);
     expect(gatewayCalls().filter((call) => call.method !== 'OPTIONS').map((call) => call.method)).toEqual(['POST']);
-    const after = await rest<WireAssignment>(stack.backend.url, `assignments/${target.id}/`);
-    expect(after.tags.map((id) => tagNames.get(id))).toContain('needs_review');
     expect(await page.locator('#problems').isHidden()).toBe(true);
+
+    const after = await rest<WireAssignment>(stack.backend.url, `assignments/${target.id}/`);
+    expect(after.tags.map((id) => tagNames.get(id))).toContain('rejected');
+    const [newest] = await restReviews(stack.backend.url, target.id);
+    expect(newest).toMatchObject({ description: reason, user_id: 1 });
+    expect(newest!.tags.map((id) => tagNames.get(id))).toEqual(['rejected']);
+  });
+
+  it('refuses to reject without a reason: the card says why, and nothing is written', async () => {
+    const target = project1.slice(0, 40).find((row) => !row.tags.some((id) => tagNames.get(id) === 'rejected') && row.id !== project1[0]!.id)!;
+    const before = await restReviews(stack.backend.url, target.id);
+    const card = page.locator(`#cards > li[data-id="${target.id}"]`);
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => page.locator('#problems').textContent(), { timeout: STEP_MS }).toContain('INVALID: Say why');
+    expect((await rest<WireAssignment>(stack.backend.url, `assignments/${target.id}/`)).tags).toEqual(target.tags);
+    expect(await restReviews(stack.backend.url, target.id)).toEqual(before);
   });
 
   it('made requests only to the dev server, the gateway and the backend (images), and logged no error', () => {

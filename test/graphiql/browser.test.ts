@@ -10,6 +10,7 @@ import { graphiqlOptions } from '../../src/graphiql/options.ts';
 import type { WireAssignment, WireTag } from '../../src/contract/index.ts';
 import { rest, restTags } from '../helpers/rest.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
+import { manifestFolder } from '../trusted-documents/helpers.ts';
 
 /** Debian's package; CI's .ci/run installs it the same way. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,7 +48,8 @@ function parseShown(text: string, what: string): any {
   }
 }
 
-describe('GraphiQL in headless Chromium, over real HTTP', () => {
+describe('GraphiQL in headless Chromium, over real HTTP, on a gateway enforcing trusted documents (outside production)', () => {
+  let manifests: string;
   let stack: Stack;
   let server: Server;
   let origin: string;
@@ -84,7 +86,13 @@ describe('GraphiQL in headless Chromium, over real HTTP', () => {
 
   beforeAll(async () => {
     if (!haveChromium) return;
-    stack = await startStack({ assignments: 200, deps: { demoToken: TOKENS.admin } });
+    // No manifest holds GraphiQL's documents: outside production it runs them anyway, as the explorer it is.
+    manifests = manifestFolder({ 'web/1.0.0.json': {} });
+    stack = await startStack({
+      assignments: 200,
+      env: { TRUSTED_DOCUMENTS: 'enforce', TRUSTED_DOCUMENTS_DIR: manifests },
+      deps: { demoToken: TOKENS.admin },
+    });
     server = createServer(stack.gateway);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -128,6 +136,7 @@ describe('GraphiQL in headless Chromium, over real HTTP', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await stack?.close();
+    if (manifests) rmSync(manifests, { recursive: true, force: true });
   });
 
   beforeEach(() => {
@@ -162,6 +171,8 @@ describe('GraphiQL in headless Chromium, over real HTTP', () => {
     ]);
     // The prefilled headers editor is what authenticated the first Run.
     expect(await listRequest.headerValue('authorization')).toBe(`Token ${TOKENS.admin}`);
+    // GraphiQL names itself, which is what lets its documents past the enforcing gateway.
+    expect(await listRequest.headerValue('graphql-client-name')).toBe('graphiql');
     expect(list.errors).toBeUndefined();
     const ids: string[] = list.data.assignments.nodes.map((node: { id: string }) => node.id);
     expect(ids).toHaveLength(3);

@@ -157,8 +157,8 @@ describe('content negotiation', () => {
 });
 
 describe('fixes to the bundled GraphiQL', () => {
-  it('applies to the pinned bundle: no drag constraint on the tabs, the history plugin beside the explorer', () => {
-    const { js } = graphiqlBundle();
+  it('applies to the pinned bundle: no drag constraint on the tabs, the history plugin beside the explorer', async () => {
+    const { js } = await graphiqlBundle();
     expect(js).not.toMatch(/dragConstraints:\w+,value:/);
     const history = /const (\w+)=\{title:"History",icon:/.exec(js)![1];
     expect(js).toContain(`plugins:[${history},`);

@@ -1,5 +1,6 @@
 import { parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleTabs } from '../../src/graphiql/examples.ts';
 import { workflowExampleTabs } from '../../src/graphiql/workflow-examples.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -12,6 +13,7 @@ const WORKFLOW_FIELDS = [
   'assignmentAnalytics',
   'tagAssignmentsByAssigneeTier',
   'runAssignmentAutomation',
+  'reviewAssignments',
 ];
 
 describe('workflowExampleTabs', () => {
@@ -48,5 +50,18 @@ describe('workflowExampleTabs', () => {
       }
     }
     expect(stack.backend.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('runs the review and tag-management tabs without errors; their mutations are previews that write nothing', async () => {
+    const tabs = exampleTabs.filter((tab) => /AssignmentReviews|CreateTag|DeleteTag/.test(tab.query));
+    expect(tabs).toHaveLength(3);
+    stack.backend.resetRequests();
+    for (const tab of tabs) {
+      const { body } = await stack.gql(tab.query, JSON.parse(tab.variables!) as Record<string, unknown>);
+      expect(body.errors, tab.query).toBeUndefined();
+      const { operation, field } = rootField(tab.query);
+      if (operation === 'mutation') expect(body.data![field]).toMatchObject({ dryRun: true, userErrors: [] });
+    }
+    expect(stack.backend.requests.filter((r) => r.method !== 'GET' && r.query['dry_run'] !== 'true')).toHaveLength(0);
   });
 });

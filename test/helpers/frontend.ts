@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,29 @@ import { createServer as createViteServer } from 'vite';
 import { openChromium, type Chromium } from './chromium.ts';
 import { serveGateway, type HttpGateway } from './http-gateway.ts';
 import type { GatewayDeps } from '../../src/gateway.ts';
+import { CLIENT } from '../../examples/frontend/src/trusted-documents.ts';
 import { startStack, TOKENS, type Stack } from './stack.ts';
 
 const EXAMPLE = new URL('../../examples/frontend/', import.meta.url);
+/** The manifest the example's codegen writes (`npm test`'s pretest runs it). */
+const KIT_MANIFEST = new URL('src/__generated__/persisted-documents.json', EXAMPLE);
+
+/** A folder of manifests as a deploy makes it: the example's own manifest, or an empty one, as `starter-kit/1.0.0.json`. */
+export function kitManifests(manifest: 'kit' | 'empty'): { dir: string; env: Record<string, string>; close(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'frontend-manifests-'));
+  const file = join(dir, CLIENT.name, `${CLIENT.version}.json`);
+  mkdirSync(join(dir, CLIENT.name));
+  if (manifest === 'kit') copyFileSync(KIT_MANIFEST, file);
+  else writeFileSync(file, '{}\n');
+  return {
+    dir,
+    // What production runs: only the manifests' documents.
+    env: { TRUSTED_DOCUMENTS: 'enforce', TRUSTED_DOCUMENTS_DIR: dir },
+    async close() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 interface ExampleVite {
   /** `http://127.0.0.1:<port>` */
@@ -59,12 +79,21 @@ export interface Frontend {
   /** The example's dev server, its pages pointed at `gateway` with the admin token. */
   vite: ExampleVite;
   browser: Chromium;
-  /** Stops all of it, the browser first, the backend last. */
+  /** Stops all of it, the browser first, the backend and the manifests last. */
   close(): Promise<void>;
 }
 
-/** What a frontend team runs: the embedded backend, the gateway, the example on Vite on another origin, and a browser. */
-export async function startFrontend(options: { assignments: number; timezoneId?: string; deps?: GatewayDeps }): Promise<Frontend> {
+/**
+ * What a frontend team runs in production: the embedded backend, the gateway enforcing the
+ * example's manifest (or an empty one), the example on Vite on another origin sending document
+ * ids, and a browser.
+ */
+export async function startFrontend(options: {
+  assignments: number;
+  timezoneId?: string;
+  manifest?: 'kit' | 'empty';
+  deps?: GatewayDeps;
+}): Promise<Frontend> {
   // Whatever started is stopped again if a later part fails to start.
   const started: { close(): Promise<void> }[] = [];
   const start = async <T extends { close(): Promise<void> }>(part: Promise<T>): Promise<T> => {
@@ -73,9 +102,12 @@ export async function startFrontend(options: { assignments: number; timezoneId?:
     return value;
   };
   try {
-    const stack = await start(startStack({ assignments: options.assignments, ...(options.deps ? { deps: options.deps } : {}) }));
+    const manifests = await start(Promise.resolve(kitManifests(options.manifest ?? 'kit')));
+    const stack = await start(
+      startStack({ assignments: options.assignments, env: manifests.env, ...(options.deps ? { deps: options.deps } : {}) }),
+    );
     const gateway = await start(serveGateway(stack));
-    const vite = await start(startExampleVite({ VITE_GATEWAY_URL: gateway.url, VITE_GATEWAY_TOKEN: TOKENS.admin }));
+    const vite = await start(startExampleVite({ VITE_GATEWAY_URL: gateway.url, VITE_GATEWAY_TOKEN: TOKENS.admin, VITE_DOCUMENT_IDS: 'true' }));
     const browser = await start(openChromium({ timezoneId: options.timezoneId }));
     return {
       stack,

@@ -79,3 +79,18 @@ export async function startRedis(): Promise<RedisServer> {
     },
   };
 }
+
+/** Shared-state settings of a gateway on `url` with test-sized values: what a replica's config.shared holds. */
+export function sharedStateConfig(url: string, keyPrefix: string) {
+  return {
+    redisUrl: url,
+    keyPrefix,
+    pollMs: 1000,
+    leaseMs: 3000,
+    maxSubscriptionsPerToken: 20,
+    maxSubscriptions: 100,
+    responseCacheTtlMs: 5000,
+    responseCacheMaxEntries: 100,
+    reviewIdempotencyTtlMs: 60_000,
+  };
+}

@@ -12,6 +12,8 @@ export interface Replica {
   /** `http://127.0.0.1:<port>/graphql` */
   url: string;
   port: number;
+  /** Where its Prometheus metrics are: the admin listener in production (ADMIN_PORT), else `/metrics` beside `url`. */
+  metricsUrl: string;
   replicaId: string;
   /** Its JSON log lines so far (warnings and errors only, when started with `warningsOnly`). */
   logs: Record<string, unknown>[];
@@ -33,9 +35,11 @@ export interface ReplicaOptions {
 /** Starts a gateway process (`src/server.ts`, or the bundle) with the given environment; resolves once it listens. */
 export async function startReplica(env: Record<string, string>, options: ReplicaOptions = {}): Promise<Replica> {
   const args = options.bundle ? ['--enable-source-maps', '.build/gateway/server.mjs'] : ['--import', 'tsx', 'src/server.ts'];
+  // In production the metrics move to an admin listener: a free port each, so replicas side by side do not collide on 9464.
+  const admin = env['NODE_ENV'] === 'production' ? { ADMIN_PORT: '0' } : {};
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...admin, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -47,6 +51,7 @@ export async function startReplica(env: Record<string, string>, options: Replica
     if (child.exitCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
+  let adminPort: unknown;
   const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start within 60 s:\n${stderr}`)), 60_000);
     child.once('exit', (code) => {
@@ -56,6 +61,8 @@ export async function startReplica(env: Record<string, string>, options: Replica
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
       const entry = JSON.parse(line) as Record<string, unknown>;
+      // The process opens its admin listener before its public one.
+      if (entry['msg'] === 'admin listener (metrics) listening') adminPort = entry['port'];
       if (entry['msg'] === 'GraphQL gateway listening') {
         clearTimeout(timer);
         resolve(entry);
@@ -67,6 +74,7 @@ export async function startReplica(env: Record<string, string>, options: Replica
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    metricsUrl: adminPort === undefined ? `http://127.0.0.1:${port}/metrics` : `http://127.0.0.1:${adminPort}/metrics`,
     replicaId: listening['replicaId'] as string,
     logs,
     exited,

@@ -1,4 +1,4 @@
-import type { WireAssignment, WirePage, WireTag } from '../../src/contract/index.ts';
+import type { WireAssignment, WirePage, WireReview, WireTag, WireV2List } from '../../src/contract/index.ts';
 
 /** Direct REST calls to the embedded backend: the oracle tests compare the gateway with. */
 export async function rest<T>(baseUrl: string, path: string, token = 'dev-admin-token'): Promise<T> {
@@ -32,4 +32,10 @@ export async function restSetTags(baseUrl: string, assignmentIds: number[], tagI
     body: JSON.stringify({ assignment_ids: assignmentIds, tag_ids: tagIds }),
   });
   if (response.status !== 200) throw new Error(`set_tags: HTTP ${response.status}`);
+}
+
+/** Every review of an assignment as Synapse's v2 list has them (newest first), with their detail fields. */
+export async function restReviews(baseUrl: string, assignmentId: number, token = 'dev-admin-token'): Promise<WireReview[]> {
+  const fields = 'id,assignment_id,scope,is_active,created,user_id,tags,object_id,description,position';
+  return (await rest<WireV2List<WireReview>>(baseUrl, `v2/reviews/?assignment=${assignmentId}&per_page=200&fields=${fields}`, token)).data;
 }

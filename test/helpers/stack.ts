@@ -43,6 +43,8 @@ export async function startStack(
     upstream?: Partial<UpstreamConfig>;
     /** The embedded backend's DEV_BACKEND_MAX_PAGE_SIZE (default 1000). */
     maxPageSize?: number;
+    /** The embedded backend's DEV_BACKEND_V2 (default true). */
+    v2?: boolean;
     env?: Record<string, string>;
     deps?: GatewayDeps;
   } = {},
@@ -56,6 +58,7 @@ export async function startStack(
     seed: { assignments: options.assignments ?? 600, projects: options.projects ?? 4, now: SEED_NOW },
     ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
     tracer: backendTraces?.tracer,
+    ...(options.v2 === undefined ? {} : { v2: options.v2 }),
   });
   const config = {
     ...base,

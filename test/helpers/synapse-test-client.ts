@@ -2,6 +2,7 @@ import type { UpstreamConfig } from '../../src/config.ts';
 import { SynapseClient, type CallGate, type Credentials, type SynapseClientOptions } from '../../src/upstream/client.ts';
 import { RetryBudget, type RetryPolicy } from '../../src/upstream/retry.ts';
 import { createTransport, type Transport } from '../../src/upstream/transport.ts';
+import type { V2Support } from '../../src/upstream/v2.ts';
 import type { WireAssignment } from '../../src/contract/index.ts';
 
 /** A minimal valid assignment row, for crafted upstream answers. */
@@ -43,6 +44,8 @@ export interface TestClientOptions {
   gate?: CallGate;
   /** Default undici, the gateway's default. */
   transport?: TransportKind;
+  /** What the client knows of v2 (shared between clients, as in a gateway); default: its own, from config.v2. */
+  v2?: V2Support;
 }
 
 /**
@@ -60,6 +63,7 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
     idsFilter: true,
     httpClient: options.transport ?? 'undici',
     connections: 64,
+    v2: { mode: 'true', recheckMs: 300_000, auth: 'authorization' },
     ...options.config,
     retries,
     baseUrl,
@@ -79,6 +83,7 @@ export function testClient(baseUrl: string, options: TestClientOptions = {}): Sy
     retryPolicy,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.v2 ? { v2: options.v2 } : {}),
   };
   return new SynapseClient(clientOptions);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCacheStore } from '../../src/cache/stores.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createSharedState, type SharedState } from '../../src/shared-state/index.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
+import { sharedStateConfig, startRedis, type RedisServer } from '../helpers/redis-server.ts';
 
 const logger = createLogger('silent');
 
@@ -19,16 +19,7 @@ describe('shared state on a real Redis', () => {
   let redis: RedisServer;
   let a: SharedState;
   let b: SharedState;
-  const config = (prefix: string) => ({
-    redisUrl: redis.url,
-    keyPrefix: prefix,
-    pollMs: 1000,
-    leaseMs: 3000,
-    maxSubscriptionsPerToken: 20,
-    maxSubscriptions: 100,
-    responseCacheTtlMs: 5000,
-    responseCacheMaxEntries: 100,
-  });
+  const config = (prefix: string) => sharedStateConfig(redis.url, prefix);
 
   beforeAll(async () => {
     redis = await startRedis();

@@ -34,8 +34,10 @@ describe('loadConfig defaults', () => {
         idsFilter: true,
         httpClient: 'undici',
         connections: 64,
+        v2: { mode: 'auto', recheckMs: 300_000, auth: 'authorization' },
       },
       devBackend: {
+        enabled: true,
         host: '127.0.0.1',
         port: 4010,
         dbPath: '.data/dev-backend.sqlite',
@@ -43,6 +45,7 @@ describe('loadConfig defaults', () => {
         latencyMs: 0,
         failRate: 0,
         maxPageSize: 1000,
+        v2: true,
       },
     });
   });
@@ -76,6 +79,9 @@ describe('loadConfig values', () => {
       SYNAPSE_IDS_FILTER: 'yes',
       SYNAPSE_HTTP_CLIENT: 'node-fetch',
       SYNAPSE_CONNECTIONS: '16',
+      SYNAPSE_API_V2: 'false',
+      SYNAPSE_API_V2_RECHECK_MS: '60000',
+      SYNAPSE_API_V2_AUTH: 'access-token',
       DEV_BACKEND_HOST: 'localhost',
       DEV_BACKEND_PORT: '0',
       DEV_BACKEND_DB: ':memory:',
@@ -83,6 +89,7 @@ describe('loadConfig values', () => {
       DEV_BACKEND_LATENCY_MS: '25',
       DEV_BACKEND_FAIL_RATE: '0.25',
       DEV_BACKEND_MAX_PAGE_SIZE: '100',
+      DEV_BACKEND_V2: 'false',
     });
     expect(config).toEqual({
       env: 'production',
@@ -99,8 +106,10 @@ describe('loadConfig values', () => {
         idsFilter: true,
         httpClient: 'node-fetch',
         connections: 16,
+        v2: { mode: 'false', recheckMs: 60_000, auth: 'access-token' },
       },
       devBackend: {
+        enabled: false,
         host: 'localhost',
         port: 0,
         dbPath: ':memory:',
@@ -108,6 +117,7 @@ describe('loadConfig values', () => {
         latencyMs: 25,
         failRate: 0.25,
         maxPageSize: 100,
+        v2: false,
       },
     });
   });

@@ -12,6 +12,7 @@ const MARKER = 'SECRET-MARKER-123';
 describe('codeForStatus', () => {
   it.each([
     [400, 'BAD_USER_INPUT'],
+    [409, 'BAD_USER_INPUT'],
     [422, 'BAD_USER_INPUT'],
     [401, 'UNAUTHENTICATED'],
     [403, 'FORBIDDEN'],

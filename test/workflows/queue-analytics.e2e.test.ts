@@ -36,10 +36,11 @@ describe('assignmentQueue and assignmentAnalytics over 6,000 assignments (pages 
 
   describe('assignmentQueue', () => {
     it('counts pending and in-progress over every page, not the first one (seed defect)', async () => {
-      const expected = expectedQueue(project(1), 10);
+      // Every project: one alone holds fewer than a page of either status.
+      const expected = expectedQueue(all, 10);
       expect(expected.pendingCount).toBeGreaterThan(PAGE_SIZE);
       expect(expected.inProgressCount).toBeGreaterThan(PAGE_SIZE);
-      const { body } = await stack.gql(QUEUE, { filter: { project: '1' } });
+      const { body } = await stack.gql(QUEUE, {});
       expect(body.errors).toBeUndefined();
       expect(body.data!.assignmentQueue).toEqual(expected);
     });

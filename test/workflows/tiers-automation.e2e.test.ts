@@ -118,7 +118,7 @@ describe('tagAssignmentsByAssigneeTier and runAssignmentAutomation over 6,000 as
       const applied = body.data!.tagAssignmentsByAssigneeTier;
       expect({ ...applied, dryRun: true, writeCalls: 0 }).toEqual(preview);
       expect(applied.writeCalls).toBe(writesFor(perTag));
-      expect(applied.writeCalls).toBe(3);
+      expect(applied.writeCalls).toBe(5);
       expect(posts()).toHaveLength(applied.writeCalls);
       expect(body.extensions!.upstream.writes).toBe(applied.writeCalls);
 
@@ -131,8 +131,8 @@ describe('tagAssignmentsByAssigneeTier and runAssignmentAutomation over 6,000 as
 
     it('puts each assignee in its tier with custom tiers, one write per tag used', async () => {
       const tiers = [
-        { minAssignments: 100, tagName: 'regular_performer' },
-        { minAssignments: 300, tagName: 'high_performer' },
+        { minAssignments: 200, tagName: 'regular_performer' },
+        { minAssignments: 1000, tagName: 'high_performer' },
         { minAssignments: 0, tagName: 'new_contributor' },
       ];
       const expected = expectedTiers((await allRows()).filter((row) => row.status === 'completed'), tiers);
@@ -182,7 +182,9 @@ describe('tagAssignmentsByAssigneeTier and runAssignmentAutomation over 6,000 as
       const before = await allRows();
       const expected = expectedAutomation(before, tags, SEED_NOW);
       const newly = ['urgent', 'escalated', 'archived'].map((name) => expected.filter((a) => a.tagName === name && !a.alreadyTagged).length);
-      expect(newly[0]).toBeGreaterThan(1000);
+      // Every rule fires, and one past a chunk of 1,000.
+      expect(newly.every((n) => n > 0)).toBe(true);
+      expect(newly[2]).toBeGreaterThan(1000);
       stack.backend.resetRequests();
       const pick = (actions: { assignment: { id: string }; rule: string; tagName: string; ageHours: number; alreadyTagged: boolean }[]) =>
         actions.map((a) => ({ id: a.assignment.id, rule: a.rule, tagName: a.tagName, ageHours: a.ageHours, alreadyTagged: a.alreadyTagged }));

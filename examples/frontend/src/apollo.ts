@@ -3,14 +3,18 @@ import { Defer20220824Handler } from '@apollo/client/incremental';
 import { relayStylePagination } from '@apollo/client/utilities';
 import type { AssignmentCardFragment, AssignmentFilter } from './__generated__/graphql.ts';
 import { AssignmentsPage } from './operations.ts';
+import { clientHeaders, persistedDocumentLink } from './trusted-documents.ts';
 
 /**
- * Apollo Client with a normalized cache: each Assignment and Tag is stored once, by id. Its
- * incremental handler reads `@defer` and `@stream` answers in the format the gateway speaks.
+ * Apollo Client with a normalized cache (each Assignment and Tag is stored once, by id),
+ * naming this build and, unless told otherwise, sending each document's id instead of its
+ * text. Its incremental handler reads `@defer` and `@stream` answers in the format the
+ * gateway speaks.
  */
-export function createApolloClient(uri: string, token: string): ApolloClient {
+export function createApolloClient(uri: string, token: string, options: { documentIds?: boolean } = {}): ApolloClient {
+  const http = new HttpLink({ uri, headers: { authorization: `Token ${token}`, ...clientHeaders } });
   return new ApolloClient({
-    link: new HttpLink({ uri, headers: { authorization: `Token ${token}` } }),
+    link: options.documentIds === false ? http : persistedDocumentLink().concat(http),
     incrementalHandler: new Defer20220824Handler(),
     cache: new InMemoryCache({
       typePolicies: {

@@ -39,6 +39,65 @@ export const AssignmentsPage = graphql(`
   }
 `);
 
+/** What the review page shows of one assignment: its card and its three latest reviews (who, why, when, the verdict tag). */
+export const ReviewCard = graphql(`
+  fragment ReviewCard on Assignment {
+    ...AssignmentCard
+    reviews(first: 3) {
+      nodes {
+        id
+        authorId
+        comment
+        createdAt
+        tags {
+          name
+        }
+      }
+    }
+  }
+`);
+
+/** One page of the review queue: each card with its latest reviews, one v2 call per card. */
+export const ReviewQueuePage = graphql(`
+  query ReviewQueuePage($filter: AssignmentFilter, $first: Int, $after: String) {
+    assignments(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        ...ReviewCard
+      }
+    }
+  }
+`);
+
+/** A verdict with its reason; each assignment comes back as it is after the tags and the review were written. */
+export const ReviewAssignments = graphql(`
+  mutation ReviewAssignments($input: ReviewAssignmentsInput!) {
+    reviewAssignments(input: $input) {
+      results {
+        assignmentId
+        status
+        error {
+          code
+          message
+        }
+        assignment {
+          ...ReviewCard
+        }
+      }
+      failedAssignmentIds
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
 /** Adds tags by name; the payload's assignments are as they are after the write. */
 export const TagAssignments = graphql(`
   mutation TagAssignments($input: SetAssignmentTagsInput!) {

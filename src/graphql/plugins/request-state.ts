@@ -1,20 +1,20 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { newRequestState, type RequestState } from '../../observability/request-state.ts';
+import { newRequestState, type ClientLabels, type RequestState } from '../../observability/request-state.ts';
 import { withExtensions } from '../errors.ts';
 import { isExecutionResult, mapIncrementalParts, type IncrementalPart } from '../results.ts';
 
 /**
- * Per-request id and upstream cost, tracked from onRequest on. The id goes back in
+ * Per-request id, client and upstream cost, tracked from onRequest on. The id goes back in
  * the response header and in `extensions.requestId` of the body and of every error,
  * so a client report can be matched with our logs. `extensions.upstream` shows what
  * the operation cost upstream. An answer in parts (@defer, @stream) carries the id on its
  * first part and on every error, and what it cost upstream on its last part, once known.
  */
-export function useRequestState(states: WeakMap<Request, RequestState>): Plugin {
+export function useRequestState(states: WeakMap<Request, RequestState>, identify: (request: Request) => ClientLabels): Plugin {
   return {
     onRequest({ request }) {
-      states.set(request, newRequestState(request));
+      states.set(request, newRequestState(request, identify(request)));
     },
     onResultProcess({ request, result, setResult }) {
       const state = states.get(request);

@@ -1,6 +1,6 @@
 import type { QueryAssignmentsArgs, Resolvers } from '../../__generated__/resolvers-types.ts';
 import { encodeCursor, planPages, toWindow } from '../connection.ts';
-import { scopeTag } from '../../cache/response-cache.ts';
+import { scopeTag, tagListTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { ORDER_FIELD_TO_WIRE, STATUS_FROM_WIRE } from '../enums.ts';
 import { gatewayError, refusalAbout } from '../errors.ts';
@@ -45,11 +45,7 @@ export const assignmentResolvers: Resolvers = {
     data: (row) => row.data,
     files: (row) => Object.entries(row.files ?? {}).map(([key, file]) => ({ key, file })),
     metadata: (row) => row.metadata ?? {},
-    tags: async (row, _args, ctx) => {
-      if (row.tags.length === 0) return [];
-      const byId = tagsById(await ctx.loaders.tagsByProject.load(row.project));
-      return row.tags.flatMap((id) => byId.get(id) ?? []);
-    },
+    tags: (row, _args, ctx) => tagsOf(ctx, row.project, row.tags),
     createdAt: (row) => row.created_at,
     updatedAt: (row) => row.updated_at,
     ageHours: (row, { asOf }, ctx) => ageHours(row, asOf?.toDate() ?? ctx.now()),
@@ -92,13 +88,24 @@ export const assignmentResolvers: Resolvers = {
 
 /** Each project's tags by id, made once per request's tag list rather than once per assignment. */
 const tagIndexes = new WeakMap<readonly TagModel[], Map<number, TagModel>>();
-function tagsById(tags: readonly TagModel[]): Map<number, TagModel> {
+export function tagsById(tags: readonly TagModel[]): Map<number, TagModel> {
   let index = tagIndexes.get(tags);
   if (!index) {
     index = new Map(tags.map((tag) => [tag.id, tag]));
     tagIndexes.set(tags, index);
   }
   return index;
+}
+
+/**
+ * Tags by id, through the project's tag list (one call per project and request). A
+ * result showing them depends on that list: creating or deleting a tag drops it.
+ */
+export async function tagsOf(ctx: GatewayContext, projectId: number, ids: readonly number[]): Promise<TagModel[]> {
+  ctx.cacheTags.add(tagListTag(projectId));
+  if (ids.length === 0) return [];
+  const byId = tagsById(await ctx.loaders.tagsByProject.load(projectId));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /**

@@ -3,6 +3,8 @@ import { DateTimeScalar } from '../date-time.ts';
 import type { Resolvers } from '../../__generated__/resolvers-types.ts';
 import { assignmentResolvers } from './assignment.ts';
 import { liveResolvers } from './live.ts';
+import { reviewResolvers } from './review.ts';
+import { tagManagementResolvers } from './tag-management.ts';
 import { tagResolvers } from './tag.ts';
 import { workflowResolvers } from './workflows.ts';
 
@@ -19,4 +21,6 @@ export const resolvers: Resolvers[] = [
   tagResolvers,
   workflowResolvers,
   liveResolvers,
+  reviewResolvers,
+  tagManagementResolvers,
 ];

@@ -62,7 +62,8 @@ export interface WriteOutcome {
 
 /**
  * Runs a write plan against the caller's client, one write after another: the one
- * executor of every mutation (a dry run never gets here; it returns the plan).
+ * executor of every mutation (a dry run never gets here; it returns the plan). A write
+ * may carry its own action (a review adds one verdict's tag and removes the others').
  * Writes are never retried. A 400 on the first write becomes userErrors (nothing
  * changed). Any other upstream failure is a top-level error listing which assignment
  * ids were applied, which were not, and which may or may not have been (the write
@@ -72,7 +73,7 @@ export interface WriteOutcome {
  */
 export async function executeTagWrites(
   client: SynapseClient,
-  writes: readonly TagWrite[],
+  writes: readonly (TagWrite & { action?: SetTagsMode })[],
   options: { mode: SetTagsMode; notify: boolean },
   afterWrite: (change: AssignmentChange) => Promise<void> = async () => {},
 ): Promise<WriteOutcome> {
@@ -84,7 +85,7 @@ export async function executeTagWrites(
       : afterWrite({ assignmentIds: touched.flatMap((w) => w.assignmentIds), projectIds: touched.map((w) => w.projectId) });
   for (const [index, write] of writes.entries()) {
     try {
-      await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: options.mode, notify: options.notify });
+      await client.setTags({ assignmentIds: write.assignmentIds, tagIds: write.tagIds, mode: write.action ?? options.mode, notify: options.notify });
       applied.push(...write.assignmentIds);
       touched.push(write);
     } catch (caught) {

@@ -1,5 +1,6 @@
 import type { MutationSetAssignmentTagsArgs, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
 import { toSynapseId, type WireAssignment } from '../../contract/index.ts';
+import { tagListTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import { parseTagName, userError } from '../../workflows/input.ts';
@@ -14,7 +15,11 @@ export const MAX_TAGS_PER_MUTATION = 50;
 
 export const tagResolvers: Resolvers = {
   Query: {
-    tags: (_root, { projectId }, ctx) => ctx.loaders.tagsByProject.load(parseId(projectId, 'projectId')),
+    tags: (_root, { projectId }, ctx) => {
+      const id = parseId(projectId, 'projectId');
+      ctx.cacheTags.add(tagListTag(id));
+      return ctx.loaders.tagsByProject.load(id);
+    },
   },
   Mutation: {
     setAssignmentTags: (_root, args, ctx) => setAssignmentTags(ctx, args.input),

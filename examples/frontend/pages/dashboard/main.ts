@@ -1,9 +1,9 @@
 import type { DashboardQuery } from '../../src/__generated__/graphql.ts';
-import { describeUrqlError } from '../../src/errors.ts';
+import { createApolloClient } from '../../src/apollo.ts';
+import { describeApolloError } from '../../src/errors.ts';
 import { gateway } from '../../src/gateway.ts';
 import { renderNav, showProblems } from '../../src/layout.ts';
 import { Dashboard } from '../../src/operations.ts';
-import { createUrqlClient } from '../../src/urql.ts';
 import { drawDailyChart } from './chart.ts';
 
 /**
@@ -12,9 +12,10 @@ import { drawDailyChart } from './chart.ts';
  * defers what needs the pass over the window (`@defer`), so the headline shows as soon as
  * its two one-row reads answer, and the chart when the pass ends. The URL holds the view
  * (`?project=1&days=14&timeZone=Asia/Seoul&asOf=...`), so a link shows the same dashboard;
- * without `asOf` the window ends now.
+ * without `asOf` the window ends now. Apollo Client reads it (the review page uses urql),
+ * sending the document's id: a view seen before is drawn again from Apollo's cache.
  */
-const client = createUrqlClient(gateway.url, gateway.token);
+const client = createApolloClient(gateway.url, gateway.token, { documentIds: gateway.documentIds });
 const element = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const [canvas, figure, caption, summary, problems, project, days] = [
   element<HTMLCanvasElement>('#daily'),
@@ -59,24 +60,33 @@ function showChart(daily: NonNullable<Analytics['daily']>, hours: Analytics['hou
 
 let current: { unsubscribe(): void } | undefined;
 
+/** Hides every part of the dashboard and says why. */
+function showRefusal(reasons: string[]): void {
+  [headline.hidden, figure.hidden, loading.hidden] = [true, true, true];
+  showProblems(problems, reasons);
+}
+
 /** Asks for the dashboard; each part of the answer is drawn as it arrives. */
 function load(): void {
   // Only the latest query is drawn: an earlier one still streaming is cancelled.
   current?.unsubscribe();
   [headline.hidden, figure.hidden, loading.hidden] = [true, true, true];
-  current = client
-    .query(Dashboard, { filter: { project: project.value }, days: Number(days.value), asOf, timeZone })
-    .subscribe(({ data, error }) => {
-      const analytics = data?.assignmentAnalytics;
-      if (error || !analytics) {
-        [headline.hidden, figure.hidden, loading.hidden] = [true, true, true];
-        return showProblems(problems, error ? describeUrqlError(error) : ['No analytics in the answer.']);
-      }
+  const variables = { filter: { project: project.value }, days: Number(days.value), asOf, timeZone };
+  // Apollo's default errorPolicy ('none'): an error in any part comes instead of the data, so a refused field is never drawn empty.
+  current = client.watchQuery({ query: Dashboard, variables }).subscribe({
+    next(result) {
+      if (result.error) return showRefusal(describeApolloError(result.error));
+      // "empty" while the first part is on its way; then "streaming" until the deferred part came, then "complete".
+      if (result.dataState !== 'streaming' && result.dataState !== 'complete') return;
+      const analytics = result.data.assignmentAnalytics;
+      if (!analytics) return showRefusal(['No analytics in the answer.']);
       showProblems(problems, []);
       showHeadline(analytics);
       if (analytics.daily) showChart(analytics.daily, analytics.hoursToComplete ?? null);
       else loading.hidden = false;
-    });
+    },
+    error: (error: unknown) => showRefusal(describeApolloError(error)),
+  });
 }
 
 /** Keeps the view in the URL, so reloading or sharing the page shows this dashboard again. */
