@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { RequestState } from './request-state.ts';
@@ -96,10 +97,13 @@ export function useOperationLog(options: {
       const entry = entryOf(request);
       const { parts } = entry;
       if (parts && isAsyncIterable(result)) {
+        // The last part is pulled by the response stream, outside the operation's span: the
+        // line is written in the context active now, so it carries that span's trace ids too.
+        const active = context.active();
         const end = () => {
           parts.ended = true;
           // The response began before the last part: its status is known by now, unless the stream failed first.
-          if (parts.status !== undefined) write(request, entry, parts.status);
+          if (parts.status !== undefined) context.with(active, write, undefined, request, entry, parts.status);
         };
         const observe = (part: ExecutionResult) => {
           entry.errorCodes.push(...errorCodesOf(part as ResultErrors));

@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
+import type { DocumentNode } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { Dashboard } from '../../examples/frontend/src/operations.ts';
+import { CLIENT, clientHeaders, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { kitManifests } from '../helpers/frontend.ts';
 import { startGatewayProcess, within } from '../helpers/gateway-process.ts';
+import { serveGateway, type HttpGateway } from '../helpers/http-gateway.ts';
 import { subscribeSse } from '../helpers/live-clients.ts';
 import { startOtlpReceiver, type AttributeValue, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { serve } from '../helpers/serve.ts';
-import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
+import { SEED_NOW, startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { upstreamGate } from '../helpers/upstream-gate.ts';
 
 const KIND = ['unspecified', 'internal', 'server', 'client'] as const;
@@ -345,6 +350,75 @@ describe('a collector that does not answer', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe("traces and log lines of the starter kit's documents, sent by id to a gateway enforcing its manifest", () => {
+  let receiver: OtlpReceiver;
+  let manifests: ReturnType<typeof kitManifests>;
+  let stack: Stack;
+  let gateway: HttpGateway;
+  const lines: Record<string, any>[] = [];
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    manifests = kitManifests('kit');
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) }, { traceIds: true });
+    stack = await startStack({
+      env: { ...manifests.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', RESPONSE_CACHE_TTL_MS: '0' },
+      deps: { logger },
+    });
+    gateway = await serveGateway(stack);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await stack?.close();
+    await manifests?.close();
+    await receiver?.close();
+  });
+
+  /** Sends a document of the kit by its id over HTTP, as its clients do, in the caller's trace. */
+  const byId = (document: DocumentNode, variables: Record<string, unknown>, accept: string, traceId: string) =>
+    fetch(gateway.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept,
+        authorization: `Token ${TOKENS.admin}`,
+        traceparent: `00-${traceId}-${CALLER_SPAN}-01`,
+        ...clientHeaders,
+      },
+      body: JSON.stringify({ documentId: documentIdOf(document), variables }),
+    });
+
+  it("writes the log line of a deferred query once its last part is sent, with the client's name and the trace's ids", async () => {
+    const traceId = '6b'.repeat(16);
+    const variables = { filter: { project: '2' }, days: 14, asOf: SEED_NOW.toISOString(), timeZone: 'Europe/Paris' };
+    const response = await byId(Dashboard, variables, 'multipart/mixed', traceId);
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    const text = await response.text();
+    const parts = text.split(/\r\n---/).map((chunk) => chunk.slice(chunk.indexOf('\r\n\r\n') + 4).trim()).filter((json) => json.startsWith('{'));
+    expect(parts.length, 'an answer in parts').toBeGreaterThanOrEqual(2);
+    const first = JSON.parse(parts[0]!) as { extensions: { requestId: string } };
+    const last = JSON.parse(parts.at(-1)!) as { hasNext: boolean; extensions: { upstream: { requests: number } } };
+    expect(last.hasNext).toBe(false);
+    const requestId = first.extensions.requestId;
+    await receiver.waitFor('the deferred query', () => operationSpan(receiver, requestId) !== undefined);
+    const operation = operationSpan(receiver, requestId)!;
+
+    const logged = lines.filter((line) => line['requestId'] === requestId);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      msg: 'graphql operation',
+      operationName: 'Dashboard',
+      client: { name: CLIENT.name, version: CLIENT.version },
+      trace_id: traceId,
+      span_id: operation.spanId,
+      // Written after the last part: the deferred pass's calls are counted.
+      upstream: { requests: last.extensions.upstream.requests },
+    });
+    expect(last.extensions.upstream.requests).toBeGreaterThan(2);
+    expect(operation.attributes).toMatchObject({ 'graphql.client.name': CLIENT.name, 'synapse.upstream.requests': last.extensions.upstream.requests });
   });
 });
 
