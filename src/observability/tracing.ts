@@ -65,8 +65,11 @@ const ATTR_UPSTREAM_RETRIES = 'synapse.upstream.retries';
 const UNKNOWN_OPERATION = 'GraphQL Operation';
 /** Longest client name or version kept: they are whatever a caller sends. */
 const MAX_CLIENT_FIELD = 128;
-/** Query parameters the gateway itself sets, shown in `url.full`; every other value (a caller's filter) is `REDACTED`. */
-const SHOWN_QUERY_PARAMETERS = new Set(['page', 'page_size', 'ordering', 'replace', 'notify']);
+/**
+ * Query parameters the gateway itself sets, v1's and v2's, shown in `url.full`; every other
+ * value (a caller's filter, an assignment or a cursor a caller named) is `REDACTED`.
+ */
+const SHOWN_QUERY_PARAMETERS = new Set(['page', 'page_size', 'ordering', 'replace', 'notify', 'per_page', 'sort', 'fields', 'dry_run']);
 
 /** One W3C trace-context propagator: stateless, so shared by every gateway of the process. */
 const propagator = new W3CTraceContextPropagator();

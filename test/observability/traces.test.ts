@@ -3,7 +3,7 @@ import type { DocumentNode } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Dashboard } from '../../examples/frontend/src/operations.ts';
+import { Dashboard, ReviewAssignments } from '../../examples/frontend/src/operations.ts';
 import { CLIENT, clientHeaders, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { kitManifests } from '../helpers/frontend.ts';
@@ -390,6 +390,49 @@ describe("traces and log lines of the starter kit's documents, sent by id to a g
       },
       body: JSON.stringify({ documentId: documentIdOf(document), variables }),
     });
+
+  it('traces reviewAssignments with a client span per v2 review write, named by route shape, each continued by the backend', async () => {
+    const traceId = '5a'.repeat(16);
+    stack.backend.resetRequests();
+    const input = { assignmentIds: ['11', '12', '13'], verdict: 'REJECT', comment: 'Blurry: the plate is unreadable.' };
+    const response = await byId(ReviewAssignments, { input }, 'application/graphql-response+json', traceId);
+    const body = (await response.json()) as { data: { reviewAssignments: { results: { status: string }[]; userErrors: unknown[] } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.reviewAssignments.userErrors).toEqual([]);
+    expect(body.data.reviewAssignments.results.map((result) => result.status)).toEqual(['CREATED', 'CREATED', 'CREATED']);
+    const posted = stack.upstreamCalls('/v2/reviews/').filter((call) => call.method === 'POST');
+    expect(posted).toHaveLength(3);
+    // Every upstream call (v1 and v2) is a client span with a backend span under it.
+    const calls = stack.upstreamCalls().length;
+    await receiver.waitFor('the mutation, its calls and their backend spans', (spans) => spans.filter((span) => span.traceId === traceId).length >= 1 + 2 * calls);
+
+    const [operation] = named(receiver.spans, 'mutation', 'server').filter((span) => span.traceId === traceId);
+    expect(operation!.parentSpanId).toBe(CALLER_SPAN);
+    expect(operation!.attributes).toMatchObject({
+      'graphql.operation.name': 'ReviewAssignments',
+      'graphql.client.name': CLIENT.name,
+      'synapse.outcome': 'ok',
+      'synapse.upstream.requests': calls,
+    });
+    const clientSpans = receiver.spans.filter((span) => span.traceId === traceId && KIND[span.kind] === 'client');
+    expect(clientSpans.every((span) => span.parentSpanId === operation!.spanId)).toBe(true);
+    // Route shapes only: no id of an assignment, a review or a project in any span's name.
+    expect(clientSpans.map((span) => span.name).filter((name) => /\/\d+\//.test(name))).toEqual([]);
+    const reviewWrites = clientSpans.filter((span) => span.name === 'POST /v2/reviews/');
+    expect(reviewWrites).toHaveLength(3);
+    for (const span of reviewWrites) {
+      expect(span.attributes).toMatchObject({ 'url.template': '/v2/reviews/', 'http.request.method': 'POST', 'http.response.status_code': 201 });
+      const [backendSpan] = receiver.spans.filter((child) => child.parentSpanId === span.spanId);
+      expect([backendSpan!.name, KIND[backendSpan!.kind], backendSpan!.resource['service.name']]).toEqual(['POST /v2/reviews/', 'server', 'synapse-dev-backend']);
+    }
+    // The paging v2 is asked with is the gateway's own (shown); the assignment a caller names is not.
+    const reads = clientSpans.filter((span) => span.name === 'GET /v2/reviews/').map((span) => String(span.attributes['url.full']));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const url of reads) expect(url).toMatch(/\/v2\/reviews\/\?(?:assignment=REDACTED&)?(?:sort=-created&)?per_page=\d+/);
+    // Each review write carried the trace context of its own span.
+    expect(posted.map((call) => call.traceparent).sort()).toEqual(reviewWrites.map((span) => `00-${traceId}-${span.spanId}-01`).sort());
+    expectNothingSecret(receiver.spans.filter((span) => span.traceId === traceId), [TOKENS.admin, input.comment]);
+  });
 
   it("writes the log line of a deferred query once its last part is sent, with the client's name and the trace's ids", async () => {
     const traceId = '6b'.repeat(16);
