@@ -8,11 +8,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApolloClient } from '../../examples/frontend/src/apollo.ts';
 import { Dashboard } from '../../examples/frontend/src/operations.ts';
+import { clientHeaders, documentIdOf } from '../../examples/frontend/src/trusted-documents.ts';
 import { createUrqlClient } from '../../examples/frontend/src/urql.ts';
 import { Instant, type WirePage, type WireAssignment } from '../../src/contract/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { keepAliveFetch, type FetchFn } from '../../src/upstream/transport.ts';
 import { analyticsWindow } from '../../src/workflows/analytics.ts';
+import { kitManifests } from '../helpers/frontend.ts';
 import { serveGateway, type HttpGateway } from '../helpers/http-gateway.ts';
 import { rest, restAll } from '../helpers/rest.ts';
 import { serve } from '../helpers/serve.ts';
@@ -63,6 +65,27 @@ function multipartParts(body: string): Part[] {
     .map((json) => JSON.parse(json) as Part);
 }
 
+/** The page of the dashboard's analytics pass (project 1, its window) that is the last: the one a gate holds. */
+async function lastPassPage(stack: Stack): Promise<number> {
+  const from = analyticsWindow(Instant.fromDate(SEED_NOW), DASHBOARD_VARIABLES.days).from.toString();
+  const { count } = await rest<WirePage<WireAssignment>>(stack.backend.url, `sdk/assignments/?project=1&updated_after=${encodeURIComponent(from)}&page_size=1`);
+  const last = Math.ceil(count / STREAM_PAGE_SIZE);
+  expect(last, 'a pass of several pages').toBeGreaterThanOrEqual(3);
+  return last;
+}
+
+/** The pass's pages the backend has served so far. */
+function passPagesServedBy(stack: Stack): number[] {
+  return stack.upstreamCalls('/sdk/assignments/').filter((call) => 'updated_after' in call.query && call.status !== 0).map((call) => Number(call.query['page']));
+}
+
+/** Asserts, while the last page is held, that the pass has begun but not ended. */
+function expectPassUnfinishedBy(stack: Stack, lastPage: number): void {
+  const served = passPagesServedBy(stack);
+  expect(served, 'the pass began').toContain(1);
+  expect(served, 'the last page was not served').not.toContain(lastPage);
+}
+
 describe('@defer and @stream (multipart/mixed, SSE, WebSocket), with limits, cost and masking over the whole operation', () => {
   let stack: Stack;
   let gateway: HttpGateway;
@@ -84,10 +107,7 @@ describe('@defer and @stream (multipart/mixed, SSE, WebSocket), with limits, cos
     // This gateway holds no manifest (TRUSTED_DOCUMENTS off, as `npm start`): the clients send text, as the dev server does.
     urql = createUrqlClient(gateway.url, TOKENS.admin, { documentIds: false });
     apollo = createApolloClient(gateway.url, TOKENS.admin, { documentIds: false });
-    const from = analyticsWindow(Instant.fromDate(SEED_NOW), DASHBOARD_VARIABLES.days).from.toString();
-    const { count } = await rest<WirePage<WireAssignment>>(stack.backend.url, `sdk/assignments/?project=1&updated_after=${encodeURIComponent(from)}&page_size=1`);
-    lastPage = Math.ceil(count / STREAM_PAGE_SIZE);
-    expect(lastPage, 'a pass of several pages').toBeGreaterThanOrEqual(3);
+    lastPage = await lastPassPage(stack);
   });
   afterAll(async () => {
     gate.open();
@@ -100,15 +120,8 @@ describe('@defer and @stream (multipart/mixed, SSE, WebSocket), with limits, cos
     stack.backend.resetRequests();
   });
 
-  /** The pass's pages the backend has served so far. */
-  const passPagesServed = () => stack.upstreamCalls('/sdk/assignments/').filter((call) => 'updated_after' in call.query && call.status !== 0).map((call) => Number(call.query['page']));
-
-  /** Asserts, while the last page is held, that the pass has begun but not ended. */
-  function expectPassUnfinished(): void {
-    const served = passPagesServed();
-    expect(served, 'the pass began').toContain(1);
-    expect(served, 'the last page was not served').not.toContain(lastPage);
-  }
+  const passPagesServed = () => passPagesServedBy(stack);
+  const expectPassUnfinished = () => expectPassUnfinishedBy(stack, lastPage);
 
   it('urql: the dashboard gets the queue and the window before the last page of the pass is served, then the deferred figures', async () => {
     const whole = await stack.gql(undeferred(Dashboard), DASHBOARD_VARIABLES);
@@ -237,6 +250,151 @@ describe('@defer and @stream (multipart/mixed, SSE, WebSocket), with limits, cos
     expect(status).toBe(200);
     expect(data).toEqual(whole.body.data);
     expect(extensions).toMatchObject({ requestId: expect.any(String), cost: whole.body.extensions!['cost'], upstream: { requests: lastPage + 2 } });
+  });
+});
+
+/** The data of an answer in parts, each deferred patch applied at its path. */
+function mergedData(parts: readonly Part[]): Record<string, any> {
+  const data = structuredClone(parts[0]!.data!);
+  for (const patch of parts.slice(1).flatMap((part) => part.incremental ?? [])) {
+    const target = patch.path.reduce<any>((node, key) => node[key], data);
+    Object.assign(target, patch.data);
+  }
+  return data;
+}
+
+/** Reads a streamed multipart body until `enough` holds for the complete parts read so far (or the body ends). */
+async function readParts(reader: ReadableStreamDefaultReader<Uint8Array>, enough: (parts: Part[]) => boolean, sofar = ''): Promise<{ text: string; parts: Part[] }> {
+  const decoder = new TextDecoder();
+  let text = sofar;
+  for (;;) {
+    // A part is complete once the boundary after it has come.
+    const end = text.lastIndexOf('\r\n---');
+    const parts = end === -1 ? [] : multipartParts(text.slice(0, end));
+    if (enough(parts)) return { text, parts };
+    const { value, done } = await reader.read();
+    if (done) return { text, parts: multipartParts(text) };
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+describe("a deferred query sent by its id to a gateway enforcing the starter kit's manifest", () => {
+  const BYPASS = 'an-operators-secret-of-at-least-32-characters';
+  let manifests: ReturnType<typeof kitManifests>;
+  let stack: Stack;
+  let gateway: HttpGateway;
+  let lastPage: number;
+  let whole: Record<string, any>;
+  const gate = upstreamGate((url) => url.searchParams.has('updated_after') && url.searchParams.get('page') === String(lastPage));
+
+  beforeAll(async () => {
+    manifests = kitManifests('kit');
+    stack = await startStack({
+      assignments: 2000,
+      env: {
+        ...manifests.env,
+        TRUSTED_DOCUMENTS_BYPASS_TOKEN: BYPASS,
+        RESPONSE_CACHE_TTL_MS: '0',
+        SYNAPSE_STREAM_PAGE_SIZE: String(STREAM_PAGE_SIZE),
+      },
+      deps: { fetch: gate.fetch },
+    });
+    gateway = await serveGateway(stack);
+    lastPage = await lastPassPage(stack);
+    // The answer merged, asked by an operator (the bypass): the manifest holds only the deferred text.
+    const answer = await stack.gql(undeferred(Dashboard), DASHBOARD_VARIABLES, { headers: { 'x-trusted-documents-bypass': BYPASS } });
+    expect(answer.body.errors).toBeUndefined();
+    // The kit's documents ask for `__typename` everywhere (its cache needs it); a client's answer is compared without them.
+    whole = answer.body.data!;
+  });
+  afterAll(async () => {
+    gate.open();
+    await gateway?.close();
+    await stack?.close();
+    await manifests?.close();
+  });
+  beforeEach(() => {
+    stack.backend.resetRequests();
+    gateway.requests.length = 0;
+  });
+
+  it('streams its parts over multipart/mixed: the first while the last page of the pass is held, the deferred figures after it', async () => {
+    gate.close();
+    let first: Part;
+    let rest: { text: string; parts: Part[] };
+    try {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: `Token ${TOKENS.admin}`, ...clientHeaders },
+        body: JSON.stringify({ documentId: documentIdOf(Dashboard), variables: DASHBOARD_VARIABLES }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+      const reader = response.body!.getReader();
+      const head = await readParts(reader, (parts) => parts.length > 0);
+      first = head.parts[0]!;
+      await gate.holding(1);
+      expectPassUnfinishedBy(stack, lastPage);
+      expect(first.hasNext).toBe(true);
+      expect(first.data!['assignmentAnalytics'].backlog).toEqual(whole['assignmentAnalytics'].backlog);
+      expect(first.data!['assignmentAnalytics'].daily).toBeUndefined();
+      gate.open();
+      rest = await readParts(reader, () => false, head.text);
+    } finally {
+      gate.open();
+    }
+    const { parts } = rest;
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    expect(parts.slice(0, -1).every((part) => part.hasNext === true)).toBe(true);
+    expect(parts.at(-1)!.hasNext).toBe(false);
+    expect(parts.flatMap((part) => part.incremental ?? []).map((patch) => patch.label)).toEqual(['pass']);
+    expect(mergedData(parts)).toEqual(whole);
+    // Every page of the pass, and the backlog's two one-row reads, counted on the last part.
+    expect(parts.at(-1)!.extensions).toMatchObject({ upstream: { requests: lastPage + 2 } });
+    expect(passPagesServedBy(stack)).toContain(lastPage);
+  });
+
+  it("urql and Apollo Client of the kit send the id, and get the queue and the window before the pass's last page is served", async () => {
+    const urql = createUrqlClient(gateway.url, TOKENS.admin);
+    const apollo = createApolloClient(gateway.url, TOKENS.admin);
+    const clients = {
+      urql: (push: (result: { data?: any; streaming: boolean }) => void) =>
+        urql.query(Dashboard, DASHBOARD_VARIABLES).subscribe((result) => push({ data: result.data, streaming: result.hasNext === true })),
+      apollo: (push: (result: { data?: any; streaming: boolean }) => void) =>
+        apollo
+          .watchQuery({ query: Dashboard, variables: DASHBOARD_VARIABLES, fetchPolicy: 'network-only' })
+          .subscribe((result) => result.dataState !== 'empty' && push({ data: result.data, streaming: result.dataState === 'streaming' })),
+    };
+    try {
+      for (const [name, subscribe] of Object.entries(clients)) {
+        stack.backend.resetRequests();
+        gate.close();
+        const results: { data?: any; streaming: boolean }[] = [];
+        const subscription = subscribe((result) => results.push(result));
+        try {
+          await gate.holding(1);
+          await waitUntil(() => results.length > 0, `${name}: the first part`);
+          expectPassUnfinishedBy(stack, lastPage);
+          expect(results[0]!.streaming, name).toBe(true);
+          expect(withoutTypenames(results[0]!.data.assignmentAnalytics.backlog), name).toEqual(withoutTypenames(whole['assignmentAnalytics'].backlog));
+          expect(results[0]!.data.assignmentAnalytics.daily, name).toBeUndefined();
+          gate.open();
+          await waitUntil(() => results.at(-1)?.streaming === false, `${name}: the last part`);
+        } finally {
+          gate.open();
+          subscription.unsubscribe();
+        }
+        expect(withoutTypenames(results.at(-1)!.data), name).toEqual(withoutTypenames(whole));
+      }
+    } finally {
+      apollo.stop();
+    }
+    // Each sent the document's id and never its text: urql a `documentId`, Apollo the persisted-query hash.
+    const sent = gateway.requests.filter((request) => request.url.startsWith('/graphql')).map((request) => new URL(request.url, 'http://gateway').searchParams);
+    expect(sent).toHaveLength(2);
+    expect(sent.map((params) => params.has('query'))).toEqual([false, false]);
+    expect(sent[0]!.get('documentId')).toBe(documentIdOf(Dashboard));
+    expect(JSON.parse(sent[1]!.get('extensions')!)).toMatchObject({ persistedQuery: { sha256Hash: documentIdOf(Dashboard)!.slice('sha256:'.length) } });
   });
 });
 
