@@ -14,21 +14,7 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { RESTDataSource, type AugmentedRequest } from '@apollo/datasource-rest';
-import { DateTimeResolver } from 'graphql-scalars';
-
-interface Row {
-  id: number;
-  project: number;
-  status: string;
-  assignee: number | null;
-  priority: number | null;
-  created_at: string;
-  tags: number[];
-}
-interface Tag {
-  id: number;
-  name: string;
-}
+import { baselineResolvers, typeDefs, type Row, type Tag } from '../baseline-schema.ts';
 
 class SynapseApi extends RESTDataSource {
   override baseURL = process.env['APOLLO_BACKEND_URL'];
@@ -61,53 +47,11 @@ interface Context {
   api: SynapseApi;
 }
 
-const typeDefs = /* GraphQL */ `
-  scalar DateTime
-  enum AssignmentStatus { PENDING IN_PROGRESS COMPLETED REJECTED }
-  type Tag { id: ID! name: String! }
-  type Assignment {
-    id: ID!
-    status: AssignmentStatus!
-    assigneeId: ID
-    priority: Int
-    createdAt: DateTime!
-    tags: [Tag!]!
-  }
-  type AssignmentConnection { nodes: [Assignment!]! }
-  type Query {
-    assignment(id: ID!): Assignment
-    assignmentsByIds(ids: [ID!]!): [Assignment]!
-    assignments(first: Int, after: String): AssignmentConnection!
-  }
-`;
-
-const resolvers = {
-  DateTime: DateTimeResolver,
-  Query: {
-    assignment: (_: unknown, args: { id: string }, ctx: Context) => ctx.api.assignment(Number(args.id)),
-    assignmentsByIds: (_: unknown, args: { ids: string[] }, ctx: Context) =>
-      Promise.all(args.ids.map((id) => ctx.api.assignment(Number(id)).catch((error: Error) => error))),
-    assignments: async (_: unknown, args: { first?: number | null; after?: string | null }, ctx: Context) => {
-      const size = args.first ?? 20;
-      const start = args.after ? Number(Buffer.from(args.after, 'base64url').toString('utf8').split(':')[1]) + 1 : 0;
-      const firstPage = Math.floor(start / size) + 1;
-      const pages = start % size === 0 ? [firstPage] : [firstPage, firstPage + 1];
-      const results = await Promise.all(pages.map((page) => ctx.api.page(page, size)));
-      const skip = start - (firstPage - 1) * size;
-      return { nodes: results.flatMap((page) => page.results).slice(skip, skip + size) };
-    },
-  },
-  Assignment: {
-    status: (row: Row) => row.status.toUpperCase(),
-    assigneeId: (row: Row) => row.assignee,
-    createdAt: (row: Row) => row.created_at,
-    tags: async (row: Row, _: unknown, ctx: Context) => {
-      if (row.tags.length === 0) return [];
-      const byId = await ctx.api.tagsOf(row.project);
-      return row.tags.flatMap((id) => byId.get(id) ?? []);
-    },
-  },
-};
+const resolvers = baselineResolvers<Context>({
+  assignment: (ctx, id) => ctx.api.assignment(id),
+  page: (ctx, page, size) => ctx.api.page(page, size),
+  tagsOf: (ctx, project) => ctx.api.tagsOf(project),
+});
 
 const server = new ApolloServer<Context>({ typeDefs, resolvers });
 const { url } = await startStandaloneServer(server, {

@@ -12,24 +12,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import DataLoader from 'dataloader';
-import { DateTimeResolver } from 'graphql-scalars';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Pool } from 'undici';
+import { baselineResolvers, typeDefs, type Row, type Tag } from '../baseline-schema.ts';
 
-interface Row {
-  id: number;
-  project: number;
-  status: string;
-  assignee: number | null;
-  priority: number | null;
-  created_at: string;
-  tags: number[];
-}
-interface Tag {
-  id: number;
-  name: string;
-}
 type Context = {
   get<T>(path: string): Promise<T>;
   assignments: DataLoader<number, Row>;
@@ -40,54 +27,11 @@ const backend = new URL(process.env['FLOOR_BACKEND_URL'] ?? '');
 const basePath = backend.pathname;
 const pool = new Pool(backend.origin, { connections: 64 });
 
-const typeDefs = /* GraphQL */ `
-  scalar DateTime
-  enum AssignmentStatus { PENDING IN_PROGRESS COMPLETED REJECTED }
-  type Tag { id: ID! name: String! }
-  type Assignment {
-    id: ID!
-    status: AssignmentStatus!
-    assigneeId: ID
-    priority: Int
-    createdAt: DateTime!
-    tags: [Tag!]!
-  }
-  type AssignmentConnection { nodes: [Assignment!]! }
-  type Query {
-    assignment(id: ID!): Assignment
-    assignmentsByIds(ids: [ID!]!): [Assignment]!
-    assignments(first: Int, after: String): AssignmentConnection!
-  }
-`;
-
-const resolvers = {
-  DateTime: DateTimeResolver,
-  Query: {
-    assignment: (_: unknown, args: { id: string }, ctx: Context) => ctx.assignments.load(Number(args.id)),
-    assignmentsByIds: (_: unknown, args: { ids: string[] }, ctx: Context) => ctx.assignments.loadMany(args.ids.map(Number)),
-    assignments: async (_: unknown, args: { first?: number | null; after?: string | null }, ctx: Context) => {
-      const size = args.first ?? 20;
-      const start = args.after ? Number(Buffer.from(args.after, 'base64url').toString('utf8').split(':')[1]) + 1 : 0;
-      const firstPage = Math.floor(start / size) + 1;
-      const pages = start % size === 0 ? [firstPage] : [firstPage, firstPage + 1];
-      const results = await Promise.all(
-        pages.map((page) => ctx.get<{ results: Row[] }>(`sdk/assignments/?page=${page}&page_size=${size}`)),
-      );
-      const skip = start - (firstPage - 1) * size;
-      return { nodes: results.flatMap((page) => page.results).slice(skip, skip + size) };
-    },
-  },
-  Assignment: {
-    status: (row: Row) => row.status.toUpperCase(),
-    assigneeId: (row: Row) => row.assignee,
-    createdAt: (row: Row) => row.created_at,
-    tags: async (row: Row, _: unknown, ctx: Context) => {
-      if (row.tags.length === 0) return [];
-      const byId = await ctx.tags.load(row.project);
-      return row.tags.flatMap((id) => byId.get(id) ?? []);
-    },
-  },
-};
+const resolvers = baselineResolvers<Context>({
+  assignment: (ctx, id) => ctx.assignments.load(id),
+  page: (ctx, page, size) => ctx.get<{ results: Row[] }>(`sdk/assignments/?page=${page}&page_size=${size}`),
+  tagsOf: (ctx, project) => ctx.tags.load(project),
+});
 
 const yoga = createYoga<object, Context>({
   schema: createSchema({ typeDefs, resolvers }),
