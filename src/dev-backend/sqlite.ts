@@ -9,7 +9,7 @@ export function userVersion(db: DatabaseSync): number {
  * A statement that, like better-sqlite3's before it, ignores named parameters its SQL does
  * not use: callers pass one parameter object to several statements of a transaction.
  */
-export function prepareStatement(db: DatabaseSync, sql: string): StatementSync {
+function prepareStatement(db: DatabaseSync, sql: string): StatementSync {
   const statement = db.prepare(sql);
   statement.setAllowUnknownNamedParameters(true);
   return statement;
@@ -31,6 +31,8 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
 /** Prepared statements of one database, each prepared once, with typed row readers. */
 export class Statements {
   private readonly prepared = new Map<string, StatementSync>();
+  /** The same, answering each row as an array (see `column`). */
+  private readonly arrays = new Map<string, StatementSync>();
 
   constructor(readonly db: DatabaseSync) {}
 
@@ -51,5 +53,16 @@ export class Statements {
   /** The first row of a query, if any. */
   row<T>(sql: string, ...params: [Record<string, SQLInputValue>] | SQLInputValue[]): T | undefined {
     return this.prepare(sql).get(...(params as SQLInputValue[])) as unknown as T | undefined;
+  }
+
+  /** The first column of every row (ids, counts): rows as arrays, no object per row. */
+  column(sql: string, params: Record<string, SQLInputValue> | SQLInputValue): unknown[] {
+    let statement = this.arrays.get(sql);
+    if (!statement) {
+      statement = prepareStatement(this.db, sql);
+      statement.setReturnArrays(true);
+      this.arrays.set(sql, statement);
+    }
+    return (statement.all(params as SQLInputValue) as unknown as unknown[][]).map((row) => row[0]);
   }
 }

@@ -8,7 +8,7 @@ import type {
   WireTag,
 } from '../contract/index.ts';
 import { REQUEST_ORIGIN } from './media-urls.ts';
-import { Statements, inTransaction, prepareStatement, userVersion } from './sqlite.ts';
+import { Statements, inTransaction, userVersion } from './sqlite.ts';
 import { INDEXES, SCHEMA_VERSION, canMigrate, createSchema, migrate } from './schema.ts';
 import { seedDatabase, type SeedOptions } from './seed.ts';
 import { V2Store } from './v2-store.ts';
@@ -126,8 +126,6 @@ export class DevStore {
   private readonly db: DatabaseSync;
   /** Listing SQL varies with the filters given; each variant is prepared once. */
   private readonly statements: Statements;
-  /** The same, answering each row as an array (`column` reads their first value). */
-  private readonly columnStatements = new Map<string, StatementSync>();
   /** Ordered ids per listing (SQL and parameters), in least-recently-used order; emptied by every write. */
   private readonly listings = new Map<string, number[]>();
   private listedIds = 0;
@@ -225,15 +223,15 @@ export class DevStore {
       this.listings.delete(key);
       this.listings.set(key, ids);
     } else {
-      const count = this.column(`SELECT count(*) FROM assignments ${where}`, params)[0] as number;
+      const count = this.statements.column(`SELECT count(*) FROM assignments ${where}`, params)[0] as number;
       if (count > MAX_LISTED_IDS / 4) {
         return {
           count,
           page: (slice) =>
-            this.rowsJson(this.column(`${sql} LIMIT @limit OFFSET @offset`, { ...params, ...slice }) as number[], origin),
+            this.rowsJson(this.statements.column(`${sql} LIMIT @limit OFFSET @offset`, { ...params, ...slice }) as number[], origin),
         };
       }
-      ids = this.column(sql, params) as number[];
+      ids = this.statements.column(sql, params) as number[];
       this.keepListing(key, ids);
     }
     const listed = ids;
@@ -296,7 +294,7 @@ export class DevStore {
   }
 
   countTags(project: number): number {
-    return this.column('SELECT count(*) FROM tags WHERE project_id = ?', project)[0] as number;
+    return this.statements.column('SELECT count(*) FROM tags WHERE project_id = ?', project)[0] as number;
   }
 
   listTags(project: number, slice: Slice): ProjectTag[] {
@@ -372,17 +370,6 @@ export class DevStore {
 
   private row<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
     return this.statements.row<T>(sql, ...params);
-  }
-
-  /** The first column of every row (ids, counts): rows as arrays, no object per row. */
-  private column(sql: string, params: Record<string, SQLInputValue> | SQLInputValue): unknown[] {
-    let statement = this.columnStatements.get(sql);
-    if (!statement) {
-      statement = prepareStatement(this.db, sql);
-      statement.setReturnArrays(true);
-      this.columnStatements.set(sql, statement);
-    }
-    return (statement.all(params as SQLInputValue) as unknown as unknown[][]).map((row) => row[0]);
   }
 }
 
