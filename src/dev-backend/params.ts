@@ -97,12 +97,12 @@ export function parseOrdering(raw: string | undefined, errors: FieldErrors): Wir
 /**
  * `page_size` as DRF's PageNumberPagination reads it: never an error. Above `max`
  * it is capped silently (`max_page_size`); a value that is not a positive integer
- * gives the default page size. A client must trust the rows it got, not the size
- * it asked for.
+ * gives `fallback` (the default page size). A client must trust the rows it got,
+ * not the size it asked for.
  */
-export function parsePageSize(raw: string | undefined, max: number): number {
+export function parsePageSize(raw: string | undefined, max: number, fallback = DEFAULT_PAGE_SIZE): number {
   const value = raw === undefined ? undefined : parseInteger(raw.trim());
-  if (value === undefined || value < 1) return Math.min(DEFAULT_PAGE_SIZE, max);
+  if (value === undefined || value < 1) return Math.min(fallback, max);
   return Math.min(value, max);
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../contract/index.ts';
 import type { RequestContext } from './context.ts';
 import { type FieldErrors, HttpError } from './errors.ts';
-import { parseBoolean, parseInteger } from './params.ts';
+import { parseBoolean, parsePageSize } from './params.ts';
 import type { Keyset, KeysetOrder, KeysetPage } from './v2-store.ts';
 
 /**
@@ -48,9 +48,7 @@ export function isDryRun(context: RequestContext, errors: FieldErrors): boolean 
 
 /** `per_page`: default 50, capped silently at 200, and (as DRF's page size) never an error. */
 export function parsePerPage(raw: string | undefined): number {
-  const value = raw === undefined ? undefined : parseInteger(raw.trim());
-  if (value === undefined || value < 1) return V2_DEFAULT_PER_PAGE;
-  return Math.min(value, V2_MAX_PER_PAGE);
+  return parsePageSize(raw, V2_MAX_PER_PAGE, V2_DEFAULT_PER_PAGE);
 }
 
 interface CursorBody {
