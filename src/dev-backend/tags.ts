@@ -22,9 +22,7 @@ import type { KeysetOrder } from './v2-store.ts';
 /** `GET projects/{id}/tags/`: 404 for an unknown project before 403 for someone else's. */
 export function listProjectTags(context: RequestContext): WirePage<ProjectTag> {
   const pageSize = parsePageSize(context.query.page_size, context.maxPageSize);
-  const project = context.pathId!;
-  if (!context.store.projectExists(project)) throw notFound();
-  if (!context.principal.canRead(project)) throw forbidden();
+  const project = readableProject(context);
   return paginate(context, pageSize, context.store.countTags(project), (slice) => context.store.listTags(project, slice));
 }
 
