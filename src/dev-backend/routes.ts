@@ -34,6 +34,8 @@ const V2_ROUTES: readonly Route[] = [
   routeOf(ROUTES.v2ProjectTag, { GET: getProjectTagV2, DELETE: deleteProjectTagV2 }),
 ];
 
+const V1_AND_V2_ROUTES: readonly Route[] = [...V1_ROUTES, ...V2_ROUTES];
+
 export interface RouteMatch {
   shape: string;
   methods: Readonly<Record<string, Handler>>;
@@ -45,7 +47,7 @@ export interface RouteMatch {
  * Without `v2`, the v2 routes are absent, as on a backend older than them.
  */
 export function matchRoute(pathname: string, options: { v2: boolean }): RouteMatch | undefined {
-  for (const route of options.v2 ? [...V1_ROUTES, ...V2_ROUTES] : V1_ROUTES) {
+  for (const route of options.v2 ? V1_AND_V2_ROUTES : V1_ROUTES) {
     const match = route.pattern.exec(pathname);
     if (!match) continue;
     const pathIds = match.slice(1).map(Number);

@@ -9,7 +9,7 @@ import { HttpError, methodNotAllowed, notFound, serviceUnavailable } from './err
 import { Faults, NO_FAULTS, type FaultSettings } from './faults.ts';
 import { Reply, readBody, requestUrl, sendJson } from './http.ts';
 import { serveMedia } from './media.ts';
-import { matchRoute } from './routes.ts';
+import { matchRoute, type RouteMatch } from './routes.ts';
 import type { SeedOptions } from './seed.ts';
 import { DevStore } from './store.ts';
 import { isV2Path, v2ErrorBody } from './v2-http.ts';
@@ -185,7 +185,9 @@ class DevBackendServer implements DevBackend {
     this.count++;
     this.active++;
     this.peak = Math.max(this.peak, this.active);
-    const span = this.options.tracer && serverSpan(this.options.tracer, record.method, url.pathname, request.headers, this.options.v2);
+    // Matched once: the span is named by the route, and dispatch answers by it.
+    const route = matchRoute(url.pathname, { v2: this.options.v2 });
+    const span = this.options.tracer && serverSpan(this.options.tracer, record.method, route?.shape, request.headers);
     response.once('close', () => {
       this.active--;
       if (span) endServerSpan(span, record.status);
@@ -210,7 +212,7 @@ class DevBackendServer implements DevBackend {
       if (this.closing) return;
       if (fails) throw serviceUnavailable();
       if (body instanceof HttpError) throw body;
-      const answer = this.dispatch(request, { url, query, body, credentials, requestId });
+      const answer = this.dispatch(request, route, { url, query, body, credentials, requestId });
       if (answer instanceof Reply) send(answer.status, answer.body);
       else send(200, answer);
     } catch (error) {
@@ -228,9 +230,9 @@ class DevBackendServer implements DevBackend {
   /** Route (404) → authenticate (401) → method (405) → handler, as Django and DRF order them. */
   private dispatch(
     request: IncomingMessage,
+    route: RouteMatch | undefined,
     parts: Pick<RequestContext, 'url' | 'query' | 'body' | 'requestId'> & { credentials: Credentials },
   ): unknown {
-    const route = matchRoute(parts.url.pathname, { v2: this.options.v2 });
     if (!route) throw notFound();
     const principal = authenticate(this.store, parts.credentials);
     const method = request.method ?? 'GET';
@@ -259,9 +261,8 @@ const nodeHeaders: TextMapGetter<IncomingHttpHeaders> = {
 };
 
 /** The span of one request, a child of the caller's span when a `traceparent` came; named by the route's shape. */
-function serverSpan(tracer: Tracer, method: string, pathname: string, headers: IncomingHttpHeaders, v2: boolean): Span {
+function serverSpan(tracer: Tracer, method: string, shape: string | undefined, headers: IncomingHttpHeaders): Span {
   const parent = propagator.extract(ROOT_CONTEXT, headers, nodeHeaders);
-  const shape = matchRoute(pathname, { v2 })?.shape;
   const route = shape === undefined ? undefined : `/${shape}`;
   return tracer.startSpan(
     route ? `${method} ${route}` : method,
