@@ -256,17 +256,16 @@ export class V2Store {
   /**
    * Deletes a tag everywhere, as a Django delete cascades its many-to-many rows: off every
    * assignment (whose `updated_at` moves, since its tags changed) and every review.
-   * Returns the assignments that carried it.
+   * The bump comes first, while `assignment_tags` still says which assignments carried it.
    */
-  deleteTag(id: number, now: string): number[] {
+  deleteTag(id: number, now: string): void {
     this.onWrite();
-    return inTransaction(this.sql.db, () => {
-      const carried = this.sql.rows<{ assignment_id: number }>('SELECT assignment_id FROM assignment_tags WHERE tag_id = ?', id);
-      const ids = JSON.stringify(carried.map((row) => row.assignment_id));
-      this.sql.prepare('UPDATE assignments SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))').run(now, ids);
+    inTransaction(this.sql.db, () => {
+      this.sql
+        .prepare('UPDATE assignments SET updated_at = ? WHERE id IN (SELECT assignment_id FROM assignment_tags WHERE tag_id = ?)')
+        .run(now, id);
       this.sql.prepare('DELETE FROM assignment_tags WHERE tag_id = ?').run(id);
       this.sql.prepare('DELETE FROM tags WHERE id = ?').run(id);
-      return carried.map((row) => row.assignment_id);
     });
   }
 
