@@ -79,9 +79,7 @@ export function seedReviewHistory(db: DatabaseSync, now?: number): void {
        FROM assignments a ORDER BY a.id`,
     )
     .all() as unknown as ReviewedRow[];
-  // A kept database may have been seeded with a later `now` than today's: its reviews still follow its decisions.
-  const newest = rows.reduce((max, row) => Math.max(max, storedMicros(row.updated_at)), 0);
-  const end = now ?? Math.max(Math.floor(Date.now() / 3_600_000) * HOUR, newest + HOUR);
+  const end = now ?? migrationNow(rows);
   const members = new Map<number, number[]>();
   for (const { project_id, user_id } of db
     .prepare("SELECT project_id, user_id FROM user_projects WHERE role = 'member' ORDER BY project_id, user_id")
@@ -121,6 +119,16 @@ export function seedReviewHistory(db: DatabaseSync, now?: number): void {
       insertSkip.run(row.id, author(), formatMicros(later()));
     }
   }
+}
+
+/**
+ * `now` for a migration: the current hour or, since a kept database may have been seeded
+ * with a later `now` than today's, an hour past its newest row, so its reviews still
+ * follow its decisions.
+ */
+function migrationNow(rows: readonly ReviewedRow[]): number {
+  const newest = rows.reduce((max, row) => Math.max(max, storedMicros(row.updated_at)), 0);
+  return Math.max(Math.floor(Date.now() / 3_600_000) * HOUR, newest + HOUR);
 }
 
 /** A time after `from` and before `end`: hours after it in the median, never at or past `end`. */
