@@ -1,12 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { choose, mulberry32, type Random } from './prng.ts';
-import { logNormal } from './seed-timeline.ts';
+import { HOUR, logNormal, SEED } from './seed-timeline.ts';
 import { formatMicros, storedMicros } from './timestamps.ts';
 import { ANNOTATORS } from './users.ts';
 
 /** Its own stream, so the assignments' content and timeline stay as they were seeded before reviews existed. */
-const REVIEW_SEED = 0x5eed_2026 + 2;
-const HOUR = 3_600_000_000; // in microseconds
+const REVIEW_SEED = SEED + 2;
 
 type Verdict = 'approved' | 'needs_review' | 'rejected';
 const VERDICTS: readonly Verdict[] = ['approved', 'needs_review', 'rejected'];

@@ -8,7 +8,10 @@ import { shuffle, type Random } from './prng.ts';
  * after `now` is simply not finished yet: nothing piles up on the last day.
  */
 
-const HOUR = 3_600_000_000; // in microseconds
+/** An hour in microseconds, the unit of every seeded timestamp. */
+export const HOUR = 3_600_000_000;
+/** Where the seed's PRNG streams start; each part of the seed draws from its own offset of it. */
+export const SEED = 0x5eed_2026;
 const DAY = 24 * HOUR;
 /** created_at spreads over the 60 days before `now`. */
 const WINDOW_HOURS = 60 * 24;

@@ -4,7 +4,7 @@ import { mediaPath, REQUEST_ORIGIN } from './media-urls.ts';
 import { choose, mulberry32, shuffle, type Random } from './prng.ts';
 import { seedReviewHistory } from './seed-reviews.ts';
 import { DISTINCTIVE_WORDS, LABELS, LANGUAGES, PROJECT_TITLES, SOURCES, TAG_DEFINITIONS, WORDS } from './seed-data.ts';
-import { createTimeline, logNormal, type Timeline } from './seed-timeline.ts';
+import { createTimeline, HOUR, logNormal, SEED, type Timeline } from './seed-timeline.ts';
 import { formatMicros } from './timestamps.ts';
 import { ANNOTATORS, DEMO_USERS } from './users.ts';
 
@@ -16,13 +16,11 @@ export interface SeedOptions {
   now?: Date;
 }
 
-const SEED = 0x5eed_2026;
 /**
  * When things happen draws from its own stream, so the fixed COVERAGE rows keep the
  * content (files, data, tags) they had before the timeline was modelled.
  */
 const TIMELINE_SEED = SEED + 1;
-const HOUR = 3_600_000_000; // in microseconds
 
 /** Working hours before someone picks an assignment up (log-normal: median, spread). */
 const WAIT = { median: 36, spread: 1.1 };
