@@ -106,17 +106,13 @@ CREATE TABLE IF NOT EXISTS assignment_skips (
   user_id INTEGER NOT NULL REFERENCES users(id),
   created TEXT NOT NULL
 );
-
--- An assignment's reviews, newest first (the list's default order), without sorting.
-CREATE INDEX IF NOT EXISTS reviews_assignment ON reviews (assignment_id, created, id);
-CREATE INDEX IF NOT EXISTS reviews_created ON reviews (created, id);
-CREATE INDEX IF NOT EXISTS review_tags_tag ON review_tags (tag_id);
 `;
 
 /**
- * One index per assignment filter. Each implicitly ends in the rowid (= assignment
- * id), the tie-breaker of every ordering, so index order is result order. Built after
- * the seed's bulk insert: sorting once beats growing each B-tree row by row.
+ * Built after the seed's bulk insert (sorting once beats growing each B-tree row by
+ * row), and again on every open of a kept database, which so gains those added since.
+ * One index per assignment filter: each implicitly ends in the rowid (= assignment id),
+ * the tie-breaker of every ordering, so index order is result order. Then the reviews'.
  */
 export const INDEXES = `
 -- The project filter is served by this index's leftmost column.
@@ -131,6 +127,10 @@ CREATE INDEX IF NOT EXISTS assignments_created_at ON assignments (created_at);
 CREATE INDEX IF NOT EXISTS assignments_updated_at ON assignments (updated_at);
 CREATE INDEX IF NOT EXISTS assignments_priority ON assignments (priority);
 CREATE INDEX IF NOT EXISTS assignment_tags_tag ON assignment_tags (tag_id);
+-- An assignment's reviews, newest first (the list's default order), without sorting.
+CREATE INDEX IF NOT EXISTS reviews_assignment ON reviews (assignment_id, created, id);
+CREATE INDEX IF NOT EXISTS reviews_created ON reviews (created, id);
+CREATE INDEX IF NOT EXISTS review_tags_tag ON review_tags (tag_id);
 `;
 
 /**

@@ -67,7 +67,8 @@ describe('a database written by the better-sqlite3 version', () => {
   });
 
   it('gains the v2 tables by migration: a review history that agrees with its verdict tags', async () => {
-    const backend = await createDevBackend({ dbPath: copyOfFixture('v2.sqlite'), port: 0 });
+    const path = copyOfFixture('v2.sqlite');
+    const backend = await createDevBackend({ dbPath: path, port: 0 });
     try {
       const headers = { Authorization: `Token ${TOKENS.admin}` };
       const reviews = (await (await fetch(new URL('v2/reviews/?per_page=200&fields=assignment_id,tags,description', backend.url), { headers })).json()) as {
@@ -84,6 +85,14 @@ describe('a database written by the better-sqlite3 version', () => {
       expect(tag.data.category).toBe('project');
     } finally {
       await backend.close();
+    }
+    // And the reviews' indexes, which a kept database gets on open with the others, after the migration.
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('reviews', 'review_tags') AND sql IS NOT NULL").all();
+      expect(indexes.map((row) => row.name).sort()).toEqual(['review_tags_tag', 'reviews_assignment', 'reviews_created']);
+    } finally {
+      db.close();
     }
   });
 
