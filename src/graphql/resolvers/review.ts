@@ -29,7 +29,7 @@ import type {
 } from '../models.ts';
 import { selectedNamesAt } from '../selection.ts';
 import { tagsOf } from './assignment.ts';
-import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
+import { executeTagWrites, loadAssignments, resolveNamedTags } from './tag-writes.ts';
 
 const DEFAULT_REVIEWS_PAGE = 10;
 const MAX_REVIEWS_PAGE = 50;
@@ -146,18 +146,7 @@ async function reviewAssignments(ctx: GatewayContext, input: ReviewAssignmentsIn
   // Before anything is read or written: a run whose reviews cannot be written writes no tag either.
   await ctx.client.ensureV2();
 
-  const loaded = await ctx.loaders.assignmentById.loadMany(request.assignmentIds);
-  const rows: WireAssignment[] = [];
-  const userErrors: UserError[] = [];
-  loaded.forEach((result, i) => {
-    if (result instanceof UpstreamError && result.code === 'NOT_FOUND') {
-      userErrors.push(userError('NOT_FOUND', `Assignment ${request.assignmentIds[i]} does not exist.`, ['input', 'assignmentIds', i]));
-    } else if (result instanceof Error) {
-      throw result;
-    } else {
-      rows.push(result);
-    }
-  });
+  const { rows, userErrors } = await loadAssignments(ctx.loaders, request.assignmentIds);
   if (userErrors.length > 0) return refused(userErrors);
   const tags = await resolveNamedTags(ctx.loaders, rows.map((row) => row.project), parsed.tags);
   if (tags.userErrors.length > 0) return refused(tags.userErrors);
