@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { AssignmentReviewsArgs, ReviewAssignmentsInput, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
 import { REVIEW_DETAIL_FIELDS, REVIEW_LIST_FIELDS, V2_MAX_PER_PAGE, type WireAssignment, type WireReview } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
@@ -107,8 +107,7 @@ async function readReviews(ctx: GatewayContext, row: WireAssignment, args: Assig
     throw gatewayError('BAD_USER_INPUT', `first must be between 1 and ${MAX_REVIEWS_PAGE}.`, { argument: 'first' });
   }
   const start = args.after == null ? null : decodeReviewCursor(args.after);
-  const selected = selectedNamesAt(info, [['nodes'], ['edges', 'node']]);
-  const fields = [...selected].some((name) => name in DETAIL_FIELDS_OF) ? LIST_WITH_DETAIL : undefined;
+  const fields = asksDetail(info) ? LIST_WITH_DETAIL : undefined;
   const edges: ReviewEdgeModel[] = [];
   const done = (hasNextPage: boolean): ReviewConnectionModel => ({ edges, hasNextPage, hasPreviousPage: start !== null });
   let position: ReviewPosition = start ?? { cursor: null, perPage: first, skip: 0 };
@@ -126,6 +125,24 @@ async function readReviews(ctx: GatewayContext, row: WireAssignment, args: Assig
     position = { cursor: page.nextCursor, perPage, skip: 0 };
   }
   return done(true);
+}
+
+/** Per occurrence of the field and variable values (@skip/@include may read them): every row of a list shares one answer. */
+const detailAsked = new WeakMap<readonly FieldNode[], WeakMap<object, boolean>>();
+
+/** Whether the operation selects, on this field's reviews, a field the lean list lacks; worked out once per list, not per row. */
+function asksDetail(info: GraphQLResolveInfo): boolean {
+  let byVariables = detailAsked.get(info.fieldNodes);
+  if (!byVariables) {
+    byVariables = new WeakMap();
+    detailAsked.set(info.fieldNodes, byVariables);
+  }
+  let asks = byVariables.get(info.variableValues);
+  if (asks === undefined) {
+    asks = [...selectedNamesAt(info, [['nodes'], ['edges', 'node']])].some((name) => name in DETAIL_FIELDS_OF);
+    byVariables.set(info.variableValues, asks);
+  }
+  return asks;
 }
 
 type Payload = ReviewAssignmentsPayloadModel;
