@@ -3,6 +3,7 @@ import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { AssignmentReviewsArgs, ReviewAssignmentsInput, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
 import { REVIEW_DETAIL_FIELDS, REVIEW_LIST_FIELDS, V2_MAX_PER_PAGE, type WireAssignment, type WireReview } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
+import type { AssignmentChange } from '../../live/live-updates.ts';
 import type { KeyedWrite } from '../../shared-state/index.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
 import { userError } from '../../workflows/input.ts';
@@ -202,39 +203,53 @@ async function reviewAssignments(ctx: GatewayContext, input: ReviewAssignmentsIn
   const settle = (outcomes: Map<number, KeyedWrite | null>) =>
     key === null ? Promise.resolve() : ctx.idempotency.settle(key.scope, outcomes, ctx.config.shared.reviewIdempotencyTtlMs);
 
-  let tagOutcome: { writeCalls: number; userErrors: UserError[] };
+  // What the tag writes and the reviews changed is reported once, however the call ends: one
+  // publish to subscribers and one response-cache invalidation per mutation, not one per step.
+  const changes: AssignmentChange[] = [];
   try {
-    tagOutcome = await executeTagWrites(ctx.client, plan.tagWrites, { mode: 'add', notify: input.notify ?? false }, ctx.afterWrite);
-  } catch (error) {
-    // No review was written: the claims go back, so sending again writes them.
-    await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
-    throw error;
-  } finally {
-    for (const id of request.assignmentIds) ctx.loaders.assignmentById.clear(id);
-  }
-  if (tagOutcome.userErrors.length > 0) {
-    await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
-    return { ...refused(tagOutcome.userErrors), writeCalls: tagOutcome.writeCalls };
-  }
+    let tagOutcome: { writeCalls: number; userErrors: UserError[] };
+    try {
+      tagOutcome = await executeTagWrites(ctx.client, plan.tagWrites, { mode: 'add', notify: input.notify ?? false }, async (change) => {
+        changes.push(change);
+      });
+    } catch (error) {
+      // No review was written: the claims go back, so sending again writes them.
+      await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
+      throw error;
+    } finally {
+      for (const id of request.assignmentIds) ctx.loaders.assignmentById.clear(id);
+    }
+    if (tagOutcome.userErrors.length > 0) {
+      await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
+      return { ...refused(tagOutcome.userErrors), writeCalls: tagOutcome.writeCalls };
+    }
 
-  const outcomes = await Promise.all(plan.items.map((item) => writeReview(ctx, item, actions.get(item.assignmentId)!, tagById)));
-  await settle(new Map(outcomes.flatMap((outcome, i) => (outcome.settle === undefined ? [] : [[plan.items[i]!.assignmentId, outcome.settle] as const]))));
-  const reviewed = plan.items.filter((_, i) => outcomes[i]!.touched);
-  if (reviewed.length > 0) {
+    const outcomes = await Promise.all(plan.items.map((item) => writeReview(ctx, item, actions.get(item.assignmentId)!, tagById)));
+    const reviewed = plan.items.filter((_, i) => outcomes[i]!.touched);
     // The reviews moved their assignments (Synapse stamps updated_at): caches drop them, subscribers hear.
-    await ctx.afterWrite({ assignmentIds: reviewed.map((item) => item.assignmentId), projectIds: reviewed.map((item) => item.projectId) });
-    ctx.loaders.reviewPages.clearAll();
-    for (const item of reviewed) ctx.loaders.assignmentV2ById.clear(item.assignmentId);
+    if (reviewed.length > 0) changes.push({ assignmentIds: reviewed.map((item) => item.assignmentId), projectIds: reviewed.map((item) => item.projectId) });
+    await settle(new Map(outcomes.flatMap((outcome, i) => (outcome.settle === undefined ? [] : [[plan.items[i]!.assignmentId, outcome.settle] as const]))));
+    if (reviewed.length > 0) {
+      ctx.loaders.reviewPages.clearAll();
+      for (const item of reviewed) ctx.loaders.assignmentV2ById.clear(item.assignmentId);
+    }
+    const results = outcomes.map((outcome) => outcome.result);
+    return {
+      results,
+      tagWrites,
+      failedAssignmentIds: results.filter((one) => one.status === 'FAILED').map((one) => one.assignmentId),
+      dryRun,
+      writeCalls: tagOutcome.writeCalls + outcomes.filter((outcome) => outcome.wrote).length,
+      userErrors: [],
+    };
+  } finally {
+    if (changes.length > 0) {
+      await ctx.afterWrite({
+        assignmentIds: [...new Set(changes.flatMap((change) => change.assignmentIds))],
+        projectIds: [...new Set(changes.flatMap((change) => change.projectIds))],
+      });
+    }
   }
-  const results = outcomes.map((outcome) => outcome.result);
-  return {
-    results,
-    tagWrites,
-    failedAssignmentIds: results.filter((one) => one.status === 'FAILED').map((one) => one.assignmentId),
-    dryRun,
-    writeCalls: tagOutcome.writeCalls + outcomes.filter((outcome) => outcome.wrote).length,
-    userErrors: [],
-  };
 }
 
 /** The key's place in the store: the caller's hash and a hash of the key, so keys never meet across callers. */
