@@ -74,6 +74,20 @@ export async function resolveNamedTags(
   return { byProject, userErrors: resolved.flatMap((one) => one.userErrors) };
 }
 
+/**
+ * Synapse's refusal of a write's input (a 400) as userErrors: one per field message, at the
+ * input field `inputField` names for it, or `fallback` when the answer named no field.
+ */
+export function rejectedByUpstream(
+  error: UpstreamError,
+  fallback: string,
+  inputField: (upstreamField: string) => (string | number)[] = () => ['input'],
+): UserError[] {
+  return error.fieldErrors.length > 0
+    ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, inputField(f.field)))
+    : [userError('REJECTED_BY_UPSTREAM', fallback, ['input'])];
+}
+
 /** Outcome of a batch of writes that all went through. */
 export interface WriteOutcome {
   writeCalls: number;
@@ -117,9 +131,7 @@ export async function executeTagWrites(
       if (index === 0 && error.code === 'BAD_USER_INPUT') {
         return {
           writeCalls: 1,
-          userErrors: error.fieldErrors.length
-            ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, ['input']))
-            : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tagging request.', ['input'])],
+          userErrors: rejectedByUpstream(error, 'The Synapse backend rejected the tagging request.'),
         };
       }
       // A refusal of the first write (403, 404...) changed nothing: the plain error says it all.
