@@ -37,14 +37,8 @@ const MAX_REVIEWS_PAGE = 50;
 /** Upstream pages one `reviews` field reads at most (a backend capping `per_page` low needs several). */
 const MAX_REVIEW_PAGE_READS = 10;
 
-/** Review fields a lean list item lacks: selecting one makes the list ask for `fields`. */
-const DETAIL_FIELDS_OF: Readonly<Record<string, (typeof REVIEW_DETAIL_FIELDS)[number]>> = {
-  authorId: 'user_id',
-  comment: 'description',
-  tags: 'tags',
-  objectId: 'object_id',
-  position: 'position',
-};
+/** Review fields a lean list item lacks (REVIEW_DETAIL_FIELDS on the wire): selecting one makes the list ask for `fields`. */
+const DETAIL_FIELDS: ReadonlySet<string> = new Set(['authorId', 'comment', 'tags', 'objectId', 'position']);
 const LIST_WITH_DETAIL = [...REVIEW_LIST_FIELDS, ...REVIEW_DETAIL_FIELDS];
 
 /** Reviews (Synapse v2): reading an assignment's, and writing verdicts with their reasons. */
@@ -140,7 +134,7 @@ function asksDetail(info: GraphQLResolveInfo): boolean {
   }
   let asks = byVariables.get(info.variableValues);
   if (asks === undefined) {
-    asks = [...selectedNamesAt(info, [['nodes'], ['edges', 'node']])].some((name) => name in DETAIL_FIELDS_OF);
+    asks = [...selectedNamesAt(info, [['nodes'], ['edges', 'node']])].some((name) => DETAIL_FIELDS.has(name));
     byVariables.set(info.variableValues, asks);
   }
   return asks;
