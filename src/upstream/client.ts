@@ -390,16 +390,28 @@ export class SynapseClient {
     this.v2Check ??= this.request('GET', `${ROUTES.v2Reviews}?per_page=1`, ROUTES.v2Reviews, undefined, true).then(
       () => this.v2.learn(true),
       (error: unknown) => {
-        if (!(error instanceof UpstreamError) || error.status === null) {
+        const served = this.learnV2FromFailure(error);
+        if (served === undefined) {
           // No answer says nothing about v2: the next operation asks again.
           this.v2Check = undefined;
           throw error;
         }
-        this.v2.learn(error.status !== 404);
-        if (error.status === 404) throw this.v2.unavailable();
+        if (!served) throw this.v2.unavailable();
       },
     );
     return this.v2Check;
+  }
+
+  /**
+   * Records what a failed `GET v2/reviews/` says about v2, for the probe and the list alike:
+   * any HTTP answer but a 404 (401 and 403 included) says the route exists; no answer
+   * (network failure, timeout) says nothing, and gives undefined.
+   */
+  private learnV2FromFailure(error: unknown): boolean | undefined {
+    if (!(error instanceof UpstreamError) || error.status === null) return undefined;
+    const served = error.status !== 404;
+    this.v2.learn(served);
+    return served;
   }
 
   /**
@@ -416,10 +428,7 @@ export class SynapseClient {
       if (decisive) this.v2.learn(true);
       return answer;
     } catch (error) {
-      if (decisive && error instanceof UpstreamError && error.status === 404) {
-        this.v2.learn(false);
-        throw this.v2.unavailable();
-      }
+      if (decisive && this.learnV2FromFailure(error) === false) throw this.v2.unavailable();
       throw error;
     }
   }

@@ -204,6 +204,7 @@ function parseRetryAfter(header: string | null): number | undefined {
   return Math.max(0, (date - Date.now()) / 1000);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array): what a body must be before its fields are read. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import type { V2Config } from '../config.ts';
 import type { WireCursorPage, WireV2List } from '../contract/index.ts';
-import { UpstreamError } from './errors.ts';
+import { isRecord, UpstreamError } from './errors.ts';
 
 /** One page of a v2 list, whichever shape it came in. */
 export interface V2Page<T> {
@@ -39,10 +39,6 @@ export function readV2Detail<T>(body: unknown): T {
 function cursorOf(url: string): string | null {
   // `next` is absolute in DRF; a relative one is read against any base.
   return URL.canParse(url, 'http://relative/') ? new URL(url, 'http://relative/').searchParams.get('cursor') : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

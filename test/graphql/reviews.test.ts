@@ -117,6 +117,21 @@ describe('reading reviews (the embedded backend as the oracle)', () => {
     expect(stack.backend.requests.filter((r) => /^\/v2\/reviews\/\d+\/$/.test(r.path))).toEqual([]);
   });
 
+  it('asks the lists for detail fields only when the variables keep one selected (@include)', async () => {
+    const query = /* GraphQL */ `
+      query Detail($detail: Boolean!) {
+        assignments(filter: { project: 1, status: COMPLETED }, first: 5) { nodes { reviews(first: 3) { nodes { id comment @include(if: $detail) } } } }
+      }
+    `;
+    for (const detail of [true, false, true]) {
+      stack.backend.resetRequests();
+      const { body } = await stack.gql(query, { detail });
+      expect(body.errors).toBeUndefined();
+      expect(listCalls()).toHaveLength(5);
+      expect(listCalls().map((r) => r.query['fields']?.includes('description') ?? false)).toEqual(Array(5).fill(detail));
+    }
+  });
+
   it('reads the same assignment\'s reviews once per operation, however often they are asked', async () => {
     const id = completed[0]!.id;
     const { body } = await stack.gql(/* GraphQL */ `

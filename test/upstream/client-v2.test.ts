@@ -96,6 +96,19 @@ describe('whether the backend serves v2', () => {
     expect(support.state).toBe('present');
   });
 
+  it('auto: a 401 or 403 on v2/reviews/ says v2 is there, whether the probe or the list itself got it', async () => {
+    for (const [status, code] of [[401, 'UNAUTHENTICATED'], [403, 'FORBIDDEN']] as const) {
+      crafted.reset({ status });
+      const probed = new V2Support({ mode: 'auto', recheckMs: 60_000 });
+      await testClient(crafted.url, { config: v2('auto'), v2: probed }).ensureV2();
+      expect(probed.state).toBe('present');
+      const listed = new V2Support({ mode: 'auto', recheckMs: 60_000 });
+      expect(await rejectionOf(testClient(crafted.url, { config: v2('auto'), v2: listed }).listReviews(1, { perPage: 1 }))).toMatchObject({ code });
+      expect(listed.state).toBe('present');
+      expect(crafted.requests.map((r) => new URL(r.url, crafted.url).pathname)).toEqual(['/v2/reviews/', '/v2/reviews/']);
+    }
+  });
+
   it('false: never calls v2; true: never asks, and a 404 on the reviews list still says what is missing', async () => {
     const off = testClient(backend.url, { config: v2('false') });
     const error = (await rejectionOf(off.listReviews(1, { perPage: 1 }))) as UpstreamError;

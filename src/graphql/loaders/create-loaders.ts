@@ -46,14 +46,13 @@ export function createLoaders(client: SynapseClient): Loaders {
         return result instanceof Error ? toError(refusalAbout.assignment(result, id)) : result;
       });
     }),
-    tagsByProject: new DataLoader(async (projectIds) => {
-      const settled = await Promise.allSettled(projectIds.map((projectId) => client.listProjectTags(projectId)));
-      return settled.map((outcome, i) =>
-        outcome.status === 'fulfilled'
-          ? outcome.value.map((tag) => ({ ...tag, projectId: projectIds[i]! }))
-          : toError(refusalAbout.projectTags(outcome.reason, projectIds[i]!)),
-      );
-    }),
+    tagsByProject: new DataLoader((projectIds) =>
+      eachOf(
+        projectIds,
+        async (projectId) => (await client.listProjectTags(projectId)).map((tag) => ({ ...tag, projectId })),
+        (projectId, error) => refusalAbout.projectTags(error, projectId),
+      ),
+    ),
     reviewPages: new DataLoader(
       (keys) => eachOf(keys, (key) => client.listReviews(key.assignmentId, key), (key, error) => refusalAbout.assignment(error, key.assignmentId)),
       { cacheKeyFn: (key) => JSON.stringify([key.assignmentId, key.cursor, key.perPage, key.fields ?? null]) },

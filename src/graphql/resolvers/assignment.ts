@@ -88,7 +88,7 @@ export const assignmentResolvers: Resolvers = {
 
 /** Each project's tags by id, made once per request's tag list rather than once per assignment. */
 const tagIndexes = new WeakMap<readonly TagModel[], Map<number, TagModel>>();
-export function tagsById(tags: readonly TagModel[]): Map<number, TagModel> {
+function tagsById(tags: readonly TagModel[]): Map<number, TagModel> {
   let index = tagIndexes.get(tags);
   if (!index) {
     index = new Map(tags.map((tag) => [tag.id, tag]));

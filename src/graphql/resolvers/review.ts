@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { AssignmentReviewsArgs, ReviewAssignmentsInput, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
 import { REVIEW_DETAIL_FIELDS, REVIEW_LIST_FIELDS, V2_MAX_PER_PAGE, type WireAssignment, type WireReview } from '../../contract/index.ts';
 import type { GatewayContext } from '../../context.ts';
+import type { AssignmentChange } from '../../live/live-updates.ts';
 import type { KeyedWrite } from '../../shared-state/index.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
 import { userError } from '../../workflows/input.ts';
@@ -29,21 +30,15 @@ import type {
 } from '../models.ts';
 import { selectedNamesAt } from '../selection.ts';
 import { tagsOf } from './assignment.ts';
-import { executeTagWrites, resolveNamedTags } from './tag-writes.ts';
+import { executeTagWrites, loadAssignments, resolveNamedTags } from './tag-writes.ts';
 
 const DEFAULT_REVIEWS_PAGE = 10;
 const MAX_REVIEWS_PAGE = 50;
 /** Upstream pages one `reviews` field reads at most (a backend capping `per_page` low needs several). */
 const MAX_REVIEW_PAGE_READS = 10;
 
-/** Review fields a lean list item lacks: selecting one makes the list ask for `fields`. */
-const DETAIL_FIELDS_OF: Readonly<Record<string, (typeof REVIEW_DETAIL_FIELDS)[number]>> = {
-  authorId: 'user_id',
-  comment: 'description',
-  tags: 'tags',
-  objectId: 'object_id',
-  position: 'position',
-};
+/** Review fields a lean list item lacks (REVIEW_DETAIL_FIELDS on the wire): selecting one makes the list ask for `fields`. */
+const DETAIL_FIELDS: ReadonlySet<string> = new Set(['authorId', 'comment', 'tags', 'objectId', 'position']);
 const LIST_WITH_DETAIL = [...REVIEW_LIST_FIELDS, ...REVIEW_DETAIL_FIELDS];
 
 /** Reviews (Synapse v2): reading an assignment's, and writing verdicts with their reasons. */
@@ -107,8 +102,7 @@ async function readReviews(ctx: GatewayContext, row: WireAssignment, args: Assig
     throw gatewayError('BAD_USER_INPUT', `first must be between 1 and ${MAX_REVIEWS_PAGE}.`, { argument: 'first' });
   }
   const start = args.after == null ? null : decodeReviewCursor(args.after);
-  const selected = selectedNamesAt(info, [['nodes'], ['edges', 'node']]);
-  const fields = [...selected].some((name) => name in DETAIL_FIELDS_OF) ? LIST_WITH_DETAIL : undefined;
+  const fields = asksDetail(info) ? LIST_WITH_DETAIL : undefined;
   const edges: ReviewEdgeModel[] = [];
   const done = (hasNextPage: boolean): ReviewConnectionModel => ({ edges, hasNextPage, hasPreviousPage: start !== null });
   let position: ReviewPosition = start ?? { cursor: null, perPage: first, skip: 0 };
@@ -126,6 +120,24 @@ async function readReviews(ctx: GatewayContext, row: WireAssignment, args: Assig
     position = { cursor: page.nextCursor, perPage, skip: 0 };
   }
   return done(true);
+}
+
+/** Per occurrence of the field and variable values (@skip/@include may read them): every row of a list shares one answer. */
+const detailAsked = new WeakMap<readonly FieldNode[], WeakMap<object, boolean>>();
+
+/** Whether the operation selects, on this field's reviews, a field the lean list lacks; worked out once per list, not per row. */
+function asksDetail(info: GraphQLResolveInfo): boolean {
+  let byVariables = detailAsked.get(info.fieldNodes);
+  if (!byVariables) {
+    byVariables = new WeakMap();
+    detailAsked.set(info.fieldNodes, byVariables);
+  }
+  let asks = byVariables.get(info.variableValues);
+  if (asks === undefined) {
+    asks = [...selectedNamesAt(info, [['nodes'], ['edges', 'node']])].some((name) => DETAIL_FIELDS.has(name));
+    byVariables.set(info.variableValues, asks);
+  }
+  return asks;
 }
 
 type Payload = ReviewAssignmentsPayloadModel;
@@ -146,18 +158,7 @@ async function reviewAssignments(ctx: GatewayContext, input: ReviewAssignmentsIn
   // Before anything is read or written: a run whose reviews cannot be written writes no tag either.
   await ctx.client.ensureV2();
 
-  const loaded = await ctx.loaders.assignmentById.loadMany(request.assignmentIds);
-  const rows: WireAssignment[] = [];
-  const userErrors: UserError[] = [];
-  loaded.forEach((result, i) => {
-    if (result instanceof UpstreamError && result.code === 'NOT_FOUND') {
-      userErrors.push(userError('NOT_FOUND', `Assignment ${request.assignmentIds[i]} does not exist.`, ['input', 'assignmentIds', i]));
-    } else if (result instanceof Error) {
-      throw result;
-    } else {
-      rows.push(result);
-    }
-  });
+  const { rows, userErrors } = await loadAssignments(ctx.loaders, request.assignmentIds);
   if (userErrors.length > 0) return refused(userErrors);
   const tags = await resolveNamedTags(ctx.loaders, rows.map((row) => row.project), parsed.tags);
   if (tags.userErrors.length > 0) return refused(tags.userErrors);
@@ -196,39 +197,53 @@ async function reviewAssignments(ctx: GatewayContext, input: ReviewAssignmentsIn
   const settle = (outcomes: Map<number, KeyedWrite | null>) =>
     key === null ? Promise.resolve() : ctx.idempotency.settle(key.scope, outcomes, ctx.config.shared.reviewIdempotencyTtlMs);
 
-  let tagOutcome: { writeCalls: number; userErrors: UserError[] };
+  // What the tag writes and the reviews changed is reported once, however the call ends: one
+  // publish to subscribers and one response-cache invalidation per mutation, not one per step.
+  const changes: AssignmentChange[] = [];
   try {
-    tagOutcome = await executeTagWrites(ctx.client, plan.tagWrites, { mode: 'add', notify: input.notify ?? false }, ctx.afterWrite);
-  } catch (error) {
-    // No review was written: the claims go back, so sending again writes them.
-    await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
-    throw error;
-  } finally {
-    for (const id of request.assignmentIds) ctx.loaders.assignmentById.clear(id);
-  }
-  if (tagOutcome.userErrors.length > 0) {
-    await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
-    return { ...refused(tagOutcome.userErrors), writeCalls: tagOutcome.writeCalls };
-  }
+    let tagOutcome: { writeCalls: number; userErrors: UserError[] };
+    try {
+      tagOutcome = await executeTagWrites(ctx.client, plan.tagWrites, { mode: 'add', notify: input.notify ?? false }, async (change) => {
+        changes.push(change);
+      });
+    } catch (error) {
+      // No review was written: the claims go back, so sending again writes them.
+      await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
+      throw error;
+    } finally {
+      for (const id of request.assignmentIds) ctx.loaders.assignmentById.clear(id);
+    }
+    if (tagOutcome.userErrors.length > 0) {
+      await settle(new Map(claimed.map((item) => [item.assignmentId, null])));
+      return { ...refused(tagOutcome.userErrors), writeCalls: tagOutcome.writeCalls };
+    }
 
-  const outcomes = await Promise.all(plan.items.map((item) => writeReview(ctx, item, actions.get(item.assignmentId)!, tagById)));
-  await settle(new Map(outcomes.flatMap((outcome, i) => (outcome.settle === undefined ? [] : [[plan.items[i]!.assignmentId, outcome.settle] as const]))));
-  const reviewed = plan.items.filter((_, i) => outcomes[i]!.touched);
-  if (reviewed.length > 0) {
+    const outcomes = await Promise.all(plan.items.map((item) => writeReview(ctx, item, actions.get(item.assignmentId)!, tagById)));
+    const reviewed = plan.items.filter((_, i) => outcomes[i]!.touched);
     // The reviews moved their assignments (Synapse stamps updated_at): caches drop them, subscribers hear.
-    await ctx.afterWrite({ assignmentIds: reviewed.map((item) => item.assignmentId), projectIds: reviewed.map((item) => item.projectId) });
-    ctx.loaders.reviewPages.clearAll();
-    for (const item of reviewed) ctx.loaders.assignmentV2ById.clear(item.assignmentId);
+    if (reviewed.length > 0) changes.push({ assignmentIds: reviewed.map((item) => item.assignmentId), projectIds: reviewed.map((item) => item.projectId) });
+    await settle(new Map(outcomes.flatMap((outcome, i) => (outcome.settle === undefined ? [] : [[plan.items[i]!.assignmentId, outcome.settle] as const]))));
+    if (reviewed.length > 0) {
+      ctx.loaders.reviewPages.clearAll();
+      for (const item of reviewed) ctx.loaders.assignmentV2ById.clear(item.assignmentId);
+    }
+    const results = outcomes.map((outcome) => outcome.result);
+    return {
+      results,
+      tagWrites,
+      failedAssignmentIds: results.filter((one) => one.status === 'FAILED').map((one) => one.assignmentId),
+      dryRun,
+      writeCalls: tagOutcome.writeCalls + outcomes.filter((outcome) => outcome.wrote).length,
+      userErrors: [],
+    };
+  } finally {
+    if (changes.length > 0) {
+      await ctx.afterWrite({
+        assignmentIds: [...new Set(changes.flatMap((change) => change.assignmentIds))],
+        projectIds: [...new Set(changes.flatMap((change) => change.projectIds))],
+      });
+    }
   }
-  const results = outcomes.map((outcome) => outcome.result);
-  return {
-    results,
-    tagWrites,
-    failedAssignmentIds: results.filter((one) => one.status === 'FAILED').map((one) => one.assignmentId),
-    dryRun,
-    writeCalls: tagOutcome.writeCalls + outcomes.filter((outcome) => outcome.wrote).length,
-    userErrors: [],
-  };
 }
 
 /** The key's place in the store: the caller's hash and a hash of the key, so keys never meet across callers. */

@@ -6,6 +6,7 @@ import { parseTagName, userError } from '../../workflows/input.ts';
 import { TAG_CATEGORY_TO_WIRE } from '../enums.ts';
 import { refusalAbout } from '../errors.ts';
 import type { CreateTagPayloadModel, DeleteTagPayloadModel, TagModel } from '../models.ts';
+import { rejectedByUpstream } from './tag-writes.ts';
 
 /** Longest tag description accepted. */
 const MAX_TAG_DESCRIPTION = 1000;
@@ -132,7 +133,5 @@ function alreadyExists(name: string, projectId: number): UserError {
 function upstreamInputProblems(error: unknown, name: string, projectId: number): UserError[] | undefined {
   if (!(error instanceof UpstreamError) || error.code !== 'BAD_USER_INPUT') return undefined;
   if (error.upstreamCode === 'CONFLICT' || error.status === 409) return [alreadyExists(name, projectId)];
-  return error.fieldErrors.length > 0
-    ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, ['input', f.field === 'non_field_errors' ? 'name' : f.field]))
-    : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tag.', ['input'])];
+  return rejectedByUpstream(error, 'The Synapse backend rejected the tag.', (field) => ['input', field === 'non_field_errors' ? 'name' : field]);
 }

@@ -1,4 +1,5 @@
 import type { UserError } from '../../__generated__/resolvers-types.ts';
+import type { WireAssignment } from '../../contract/index.ts';
 import type { AssignmentChange } from '../../live/live-updates.ts';
 import type { SetTagsMode, SynapseClient } from '../../upstream/client.ts';
 import { UpstreamError, writeOutcomeUnknown } from '../../upstream/errors.ts';
@@ -7,6 +8,26 @@ import type { TagWrite } from '../../workflows/write-plan.ts';
 import { gatewayError, refusalAbout } from '../errors.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { TagModel } from '../models.ts';
+
+/**
+ * Reads the assignments a mutation names (one batched call) before it writes anything:
+ * a missing one is a userError at its index in `ids`, any other failure is thrown.
+ */
+export async function loadAssignments(loaders: Loaders, ids: readonly number[]): Promise<{ rows: WireAssignment[]; userErrors: UserError[] }> {
+  const loaded = await loaders.assignmentById.loadMany(ids);
+  const rows: WireAssignment[] = [];
+  const userErrors: UserError[] = [];
+  loaded.forEach((result, i) => {
+    if (result instanceof UpstreamError && result.code === 'NOT_FOUND') {
+      userErrors.push(userError('NOT_FOUND', `Assignment ${ids[i]} does not exist.`, ['input', 'assignmentIds', i]));
+    } else if (result instanceof Error) {
+      throw result;
+    } else {
+      rows.push(result);
+    }
+  });
+  return { rows, userErrors };
+}
 
 /**
  * Finds each tag name in each project. Names are per project in Synapse, so the
@@ -53,6 +74,20 @@ export async function resolveNamedTags(
   return { byProject, userErrors: resolved.flatMap((one) => one.userErrors) };
 }
 
+/**
+ * Synapse's refusal of a write's input (a 400) as userErrors: one per field message, at the
+ * input field `inputField` names for it, or `fallback` when the answer named no field.
+ */
+export function rejectedByUpstream(
+  error: UpstreamError,
+  fallback: string,
+  inputField: (upstreamField: string) => (string | number)[] = () => ['input'],
+): UserError[] {
+  return error.fieldErrors.length > 0
+    ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, inputField(f.field)))
+    : [userError('REJECTED_BY_UPSTREAM', fallback, ['input'])];
+}
+
 /** Outcome of a batch of writes that all went through. */
 export interface WriteOutcome {
   writeCalls: number;
@@ -96,9 +131,7 @@ export async function executeTagWrites(
       if (index === 0 && error.code === 'BAD_USER_INPUT') {
         return {
           writeCalls: 1,
-          userErrors: error.fieldErrors.length
-            ? error.fieldErrors.map((f) => userError('REJECTED_BY_UPSTREAM', `${f.field}: ${f.message}`, ['input']))
-            : [userError('REJECTED_BY_UPSTREAM', 'The Synapse backend rejected the tagging request.', ['input'])],
+          userErrors: rejectedByUpstream(error, 'The Synapse backend rejected the tagging request.'),
         };
       }
       // A refusal of the first write (403, 404...) changed nothing: the plain error says it all.

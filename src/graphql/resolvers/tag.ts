@@ -1,14 +1,13 @@
 import type { MutationSetAssignmentTagsArgs, Resolvers, UserError } from '../../__generated__/resolvers-types.ts';
-import { toSynapseId, type WireAssignment } from '../../contract/index.ts';
+import { toSynapseId } from '../../contract/index.ts';
 import { tagListTag } from '../../cache/response-cache.ts';
 import type { GatewayContext } from '../../context.ts';
-import { UpstreamError } from '../../upstream/errors.ts';
 import { parseTagName, userError } from '../../workflows/input.ts';
 import { MAX_IDS_PER_WRITE, type TagWrite } from '../../workflows/write-plan.ts';
 import { MODE_TO_WIRE } from '../enums.ts';
 import type { SetAssignmentTagsPayloadModel, TagModel } from '../models.ts';
 import { parseId } from './args.ts';
-import { executeTagWrites, resolveTagNames } from './tag-writes.ts';
+import { executeTagWrites, loadAssignments, resolveTagNames } from './tag-writes.ts';
 
 /** Cap of tags per `setAssignmentTags` call. */
 export const MAX_TAGS_PER_MUTATION = 50;
@@ -50,18 +49,8 @@ async function setAssignmentTags(ctx: GatewayContext, input: MutationSetAssignme
   const { ids, tagIds, tagNames, userErrors } = validateInput(input);
   if (userErrors.length > 0) return refused(userErrors);
 
-  const loaded = await Promise.all(ids.map((id) => ctx.loaders.assignmentById.load(id).catch((error: unknown) => error)));
-  const rows: WireAssignment[] = [];
-  loaded.forEach((result, i) => {
-    if (result instanceof UpstreamError && result.code === 'NOT_FOUND') {
-      userErrors.push(userError('NOT_FOUND', `Assignment ${ids[i]} does not exist.`, ['input', 'assignmentIds', i]));
-    } else if (result instanceof Error) {
-      throw result;
-    } else {
-      rows.push(result as WireAssignment);
-    }
-  });
-  if (userErrors.length > 0) return refused(userErrors);
+  const { rows, userErrors: missing } = await loadAssignments(ctx.loaders, ids);
+  if (missing.length > 0) return refused(missing);
 
   const byProject = new Map<number, number[]>();
   for (const row of rows) byProject.set(row.project, [...(byProject.get(row.project) ?? []), row.id]);
