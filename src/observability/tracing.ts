@@ -234,6 +234,7 @@ class OperationSpan {
   private readonly codes = new Set<string>();
   private data = false;
   private ended = false;
+  private hashed: string | undefined;
 
   constructor(
     readonly span: Span,
@@ -250,6 +251,13 @@ class OperationSpan {
     this.span.updateName(definition.operation);
     this.span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, definition.operation);
     if (definition.name) this.span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, definition.name.value);
+  }
+
+  /** Records the hash of the document's text (never the text), hashing the same text once. */
+  document(text: string): void {
+    if (!this.recording || text === this.hashed) return;
+    this.hashed = text;
+    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${hash('sha256', text, 'hex')}`);
   }
 
   /** Notes one result (or one part of a stream): its error codes, whether it carried data. */
@@ -336,11 +344,15 @@ function useOperationSpans(
       execute: beginUnlessTraced,
       subscribe: beginUnlessTraced,
     },
+    // The text sent is hashed as soon as it is read, so a document the trusted-documents gate
+    // refuses has its hash too; one sent by id alone has no text until the gate (a later plugin's
+    // onParams) puts it in, so it is hashed when parsed.
     onParams({ request, params }) {
-      const operation = spans.get(request);
-      if (operation?.recording && params.query) {
-        operation.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${hash('sha256', params.query, 'hex')}`);
-      }
+      if (params.query) spans.get(request)?.document(params.query);
+    },
+    onParse({ context: ctx, params }) {
+      const { request } = ctx as { request?: Request };
+      if (request) spans.get(request)?.document(typeof params.source === 'string' ? params.source : params.source.body);
     },
     onValidate({ context: ctx, params }) {
       const { request, params: requested } = ctx as { request?: Request; params?: { operationName?: string | null } };
