@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -40,6 +39,7 @@ import {
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, shouldRenderGraphiQL, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 import type { TracingConfig } from '../config.ts';
+import { sha256Hex } from '../trusted-documents/manifest.ts';
 import type { CallTracer, TracedCall } from '../upstream/client.ts';
 import type { Logger } from './logger.ts';
 import { errorCodesOf, isFault } from './operation-log.ts';
@@ -257,7 +257,7 @@ class OperationSpan {
   document(text: string): void {
     if (!this.recording || text === this.hashed) return;
     this.hashed = text;
-    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${hash('sha256', text, 'hex')}`);
+    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${sha256Hex(text)}`);
   }
 
   /** Notes one result (or one part of a stream): its error codes, whether it carried data. */
