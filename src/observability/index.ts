@@ -29,10 +29,6 @@ export interface ObservabilityDeps {
   processMetrics?: boolean | undefined;
   /** The registry to fill (the process serves it on its admin listener); by default one of this gateway's own. */
   registry?: Registry | undefined;
-  /** Serve `/metrics` on the gateway's own port: false when an admin listener serves them. */
-  metricsEndpoint: boolean;
-  /** Count the trusted documents' outcomes (TRUSTED_DOCUMENTS is not `off`). */
-  trustedDocuments: boolean;
 }
 
 export interface Observability {
@@ -65,13 +61,14 @@ export function createObservability(config: Config, deps: ObservabilityDeps): Ob
   if (config.reliability.metricsEnabled) {
     const metrics = createMetrics({
       registry: deps.registry,
-      endpoint: deps.metricsEndpoint,
+      // With an admin listener the public port has no /metrics: the process serves them on the admin port.
+      endpoint: config.admin.port === undefined,
       breaker: deps.breaker,
       retryBudget: deps.retryBudget,
       processMetrics: deps.processMetrics ?? false,
       liveSize: deps.liveSize,
       clientOf: (request) => deps.requestState(request)?.client,
-      trustedDocuments: deps.trustedDocuments,
+      trustedDocuments: config.trustedDocuments.mode !== 'off',
     });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;
