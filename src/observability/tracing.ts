@@ -39,6 +39,7 @@ import {
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, shouldRenderGraphiQL, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 import type { TracingConfig } from '../config.ts';
+import { sentClient } from '../trusted-documents/clients.ts';
 import { sha256Hex } from '../trusted-documents/manifest.ts';
 import type { CallTracer, TracedCall } from '../upstream/client.ts';
 import type { Logger } from './logger.ts';
@@ -412,13 +413,12 @@ function requestAttributes(request: Request): Attributes {
   return { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_HTTP_ROUTE]: pathOf(request.url), ...clientAttributes(request) };
 }
 
-/** The client's name and version from the `graphql-client-name` and `-version` headers, cut to a bound. */
+/** The client's name and version as its headers send them, cut to a bound. */
 function clientAttributes(request: Request): Attributes {
   const attributes: Attributes = {};
-  const name = request.headers.get('graphql-client-name');
-  const version = request.headers.get('graphql-client-version');
-  if (name) attributes[ATTR_CLIENT_NAME] = name.slice(0, MAX_CLIENT_FIELD);
-  if (version) attributes[ATTR_CLIENT_VERSION] = version.slice(0, MAX_CLIENT_FIELD);
+  const { name, version } = sentClient(request, MAX_CLIENT_FIELD);
+  if (name) attributes[ATTR_CLIENT_NAME] = name;
+  if (version) attributes[ATTR_CLIENT_VERSION] = version;
   return attributes;
 }
 
