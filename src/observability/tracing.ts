@@ -340,7 +340,7 @@ function useOperationSpans(
     instrumentation: {
       request({ request }, wrapped) {
         if (!isOperationRequest(request, options.graphqlEndpoint)) return wrapped();
-        return begin(request, requestAttributes(request), false, wrapped);
+        return begin(request, requestAttributes(request, options.graphqlEndpoint), false, wrapped);
       },
       execute: beginUnlessTraced,
       subscribe: beginUnlessTraced,
@@ -408,9 +408,9 @@ function isOperationRequest(request: Request, endpoint: string): boolean {
   return pathOf(request.url) === endpoint && !shouldRenderGraphiQL(request);
 }
 
-/** An HTTP request's own attributes: method and route, and the client's. */
-function requestAttributes(request: Request): Attributes {
-  return { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_HTTP_ROUTE]: pathOf(request.url), ...clientAttributes(request) };
+/** An HTTP request's own attributes: method and route (the endpoint it was sent to), and the client's. */
+function requestAttributes(request: Request, endpoint: string): Attributes {
+  return { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_HTTP_ROUTE]: endpoint, ...clientAttributes(request) };
 }
 
 /** The client's name and version as its headers send them, cut to a bound. */
