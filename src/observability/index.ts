@@ -6,7 +6,7 @@ import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
 import type { RetryBudget } from '../upstream/retry.ts';
 import type { FetchFn } from '../upstream/transport.ts';
-import { createLogger, yogaLogger, type Logger } from './logger.ts';
+import { loggerFor, yogaLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useUpstreamReadiness } from './readiness.ts';
@@ -45,7 +45,7 @@ export interface Observability {
 
 /** Health, readiness, metrics and logging of one gateway. */
 export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
-  const logger = deps.logger ?? createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
+  const logger = deps.logger ?? loggerFor(config);
   const plugins: Plugin[] = [
     useUpstreamReadiness({
       baseUrl: deps.baseUrl,
