@@ -71,9 +71,6 @@ export function createGateway(config: Config & { upstream: { baseUrl: string } }
     isDraining: deps.isDraining,
     processMetrics: deps.processMetrics,
     registry: deps.metricsRegistry,
-    // With an admin listener the public port has no /metrics: the process serves them on the admin port.
-    metricsEndpoint: config.admin.port === undefined,
-    trustedDocuments: config.trustedDocuments.mode !== 'off',
     // `shared` is made below, once the logger exists; readiness asks only when probed.
     redisStatus: () => shared.status(),
     liveSize: () => live.size,

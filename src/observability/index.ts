@@ -6,7 +6,7 @@ import type { CircuitBreaker } from '../reliability/breaker.ts';
 import type { UpstreamCallEvent } from '../upstream/client.ts';
 import type { RetryBudget } from '../upstream/retry.ts';
 import type { FetchFn } from '../upstream/transport.ts';
-import { createLogger, yogaLogger, type Logger } from './logger.ts';
+import { loggerFor, yogaLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useUpstreamReadiness } from './readiness.ts';
@@ -29,10 +29,6 @@ export interface ObservabilityDeps {
   processMetrics?: boolean | undefined;
   /** The registry to fill (the process serves it on its admin listener); by default one of this gateway's own. */
   registry?: Registry | undefined;
-  /** Serve `/metrics` on the gateway's own port: false when an admin listener serves them. */
-  metricsEndpoint: boolean;
-  /** Count the trusted documents' outcomes (TRUSTED_DOCUMENTS is not `off`). */
-  trustedDocuments: boolean;
 }
 
 export interface Observability {
@@ -49,7 +45,7 @@ export interface Observability {
 
 /** Health, readiness, metrics and logging of one gateway. */
 export function createObservability(config: Config, deps: ObservabilityDeps): Observability {
-  const logger = deps.logger ?? createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
+  const logger = deps.logger ?? loggerFor(config);
   const plugins: Plugin[] = [
     useUpstreamReadiness({
       baseUrl: deps.baseUrl,
@@ -65,13 +61,14 @@ export function createObservability(config: Config, deps: ObservabilityDeps): Ob
   if (config.reliability.metricsEnabled) {
     const metrics = createMetrics({
       registry: deps.registry,
-      endpoint: deps.metricsEndpoint,
+      // With an admin listener the public port has no /metrics: the process serves them on the admin port.
+      endpoint: config.admin.port === undefined,
       breaker: deps.breaker,
       retryBudget: deps.retryBudget,
       processMetrics: deps.processMetrics ?? false,
       liveSize: deps.liveSize,
       clientOf: (request) => deps.requestState(request)?.client,
-      trustedDocuments: deps.trustedDocuments,
+      trustedDocuments: config.trustedDocuments.mode !== 'off',
     });
     plugins.push(metrics.plugin);
     onUpstreamCall = metrics.onUpstreamCall;

@@ -2,6 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Config } from '../config.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 
 export type { Logger } from 'pino';
@@ -46,6 +47,11 @@ export function redactTokens(value: unknown, depth = 0): unknown {
 const STDOUT_BUFFER_BYTES = 4096;
 const STDOUT_FLUSH_MS = 1000;
 const WARN_LEVEL = 40;
+
+/** The process's logger as the config asks: LOG_LEVEL, and trace ids on its lines when tracing is on. */
+export function loggerFor(config: Config): Logger {
+  return createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
+}
 
 /**
  * JSON lines to stdout (or `destination`, for tests), tokens redacted. With `traceIds` (tracing

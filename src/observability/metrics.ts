@@ -26,6 +26,7 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  * histogram's `_count`), `request_time_summary` (a summary per request duplicates
  * the histogram and cannot be aggregated across replicas), and the parse, validate
  * and context phases (parse and validation hit yoga's caches; context does no I/O).
+ * The request duration histogram is made in createMetrics, labelled by client.
  */
 const GRAPHQL_METRICS = {
   graphql_envelop_deprecated_field: false,
@@ -34,7 +35,6 @@ const GRAPHQL_METRICS = {
   graphql_envelop_phase_parse: false,
   graphql_envelop_phase_validate: false,
   graphql_envelop_phase_context: false,
-  graphql_envelop_request_duration: true,
   graphql_envelop_phase_execute: true,
   graphql_envelop_error_result: true,
   graphql_envelop_schema_change: true,

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -40,6 +39,8 @@ import {
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, shouldRenderGraphiQL, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 import type { TracingConfig } from '../config.ts';
+import { sentClient } from '../trusted-documents/clients.ts';
+import { sha256Hex } from '../trusted-documents/manifest.ts';
 import type { CallTracer, TracedCall } from '../upstream/client.ts';
 import type { Logger } from './logger.ts';
 import { errorCodesOf, isFault } from './operation-log.ts';
@@ -234,6 +235,7 @@ class OperationSpan {
   private readonly codes = new Set<string>();
   private data = false;
   private ended = false;
+  private hashed: string | undefined;
 
   constructor(
     readonly span: Span,
@@ -250,6 +252,13 @@ class OperationSpan {
     this.span.updateName(definition.operation);
     this.span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, definition.operation);
     if (definition.name) this.span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, definition.name.value);
+  }
+
+  /** Records the hash of the document's text (never the text), hashing the same text once. */
+  document(text: string): void {
+    if (!this.recording || text === this.hashed) return;
+    this.hashed = text;
+    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${sha256Hex(text)}`);
   }
 
   /** Notes one result (or one part of a stream): its error codes, whether it carried data. */
@@ -331,16 +340,20 @@ function useOperationSpans(
     instrumentation: {
       request({ request }, wrapped) {
         if (!isOperationRequest(request, options.graphqlEndpoint)) return wrapped();
-        return begin(request, requestAttributes(request), false, wrapped);
+        return begin(request, requestAttributes(request, options.graphqlEndpoint), false, wrapped);
       },
       execute: beginUnlessTraced,
       subscribe: beginUnlessTraced,
     },
+    // The text sent is hashed as soon as it is read, so a document the trusted-documents gate
+    // refuses has its hash too; one sent by id alone has no text until the gate (a later plugin's
+    // onParams) puts it in, so it is hashed when parsed.
     onParams({ request, params }) {
-      const operation = spans.get(request);
-      if (operation?.recording && params.query) {
-        operation.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${hash('sha256', params.query, 'hex')}`);
-      }
+      if (params.query) spans.get(request)?.document(params.query);
+    },
+    onParse({ context: ctx, params }) {
+      const { request } = ctx as { request?: Request };
+      if (request) spans.get(request)?.document(typeof params.source === 'string' ? params.source : params.source.body);
     },
     onValidate({ context: ctx, params }) {
       const { request, params: requested } = ctx as { request?: Request; params?: { operationName?: string | null } };
@@ -395,18 +408,17 @@ function isOperationRequest(request: Request, endpoint: string): boolean {
   return pathOf(request.url) === endpoint && !shouldRenderGraphiQL(request);
 }
 
-/** An HTTP request's own attributes: method and route, and the client's. */
-function requestAttributes(request: Request): Attributes {
-  return { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_HTTP_ROUTE]: pathOf(request.url), ...clientAttributes(request) };
+/** An HTTP request's own attributes: method and route (the endpoint it was sent to), and the client's. */
+function requestAttributes(request: Request, endpoint: string): Attributes {
+  return { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_HTTP_ROUTE]: endpoint, ...clientAttributes(request) };
 }
 
-/** The client's name and version from the `graphql-client-name` and `-version` headers, cut to a bound. */
+/** The client's name and version as its headers send them, cut to a bound. */
 function clientAttributes(request: Request): Attributes {
   const attributes: Attributes = {};
-  const name = request.headers.get('graphql-client-name');
-  const version = request.headers.get('graphql-client-version');
-  if (name) attributes[ATTR_CLIENT_NAME] = name.slice(0, MAX_CLIENT_FIELD);
-  if (version) attributes[ATTR_CLIENT_VERSION] = version.slice(0, MAX_CLIENT_FIELD);
+  const { name, version } = sentClient(request, MAX_CLIENT_FIELD);
+  if (name) attributes[ATTR_CLIENT_NAME] = name;
+  if (version) attributes[ATTR_CLIENT_VERSION] = version;
   return attributes;
 }
 

@@ -8,7 +8,7 @@ import type { DevBackend } from '../dev-backend/server.ts';
 import { demoTokens } from '../dev-backend/users.ts';
 import { createGateway } from '../gateway.ts';
 import { createSharedState } from '../shared-state/index.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import { loggerFor, type Logger } from '../observability/logger.ts';
 import { startTraceExport, type TraceExport } from '../observability/tracing.ts';
 import { ManifestStore } from '../trusted-documents/index.ts';
 import { startAdminListener, type AdminListener } from './admin.ts';
@@ -35,7 +35,7 @@ export async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const logger = createLogger(config.reliability.logLevel, undefined, { traceIds: config.tracing.endpoint !== undefined });
+  const logger = loggerFor(config);
   const manifests = readManifests(config, logger);
 
   let backend: DevBackend | undefined;

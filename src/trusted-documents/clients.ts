@@ -11,9 +11,9 @@ export const BYPASS_HEADER = 'x-trusted-documents-bypass';
 /** Longest client name or version echoed back in a refusal. */
 const MAX_ECHO = 100;
 
-/** The client headers as sent (null when absent), cut to a sane length: shown back in a refusal. */
-export function sentClient(request: Request): { name: string | null; version: string | null } {
-  const cut = (value: string | null) => (value === null ? null : value.slice(0, MAX_ECHO));
+/** The client headers as sent (null when absent), cut to a sane length: shown back in a refusal, or recorded. */
+export function sentClient(request: Request, maxLength = MAX_ECHO): { name: string | null; version: string | null } {
+  const cut = (value: string | null) => (value === null ? null : value.slice(0, maxLength));
   return { name: cut(request.headers.get(CLIENT_NAME_HEADER)), version: cut(request.headers.get(CLIENT_VERSION_HEADER)) };
 }
 

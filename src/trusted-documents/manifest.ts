@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { parse } from 'graphql';
 
 /** One document of a manifest, under the id its build sends. */
@@ -30,9 +30,9 @@ const SHA256_ID = /^sha256:([0-9a-f]{64})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX40 = /^[0-9a-f]{40}$/;
 
-/** Lowercase hex SHA-256 of a document's text. */
+/** Lowercase hex SHA-256 of a document's text (one-shot: it runs per request, for spans and the gate). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /**

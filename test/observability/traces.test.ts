@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DocumentNode } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -377,6 +379,13 @@ describe("traces and log lines of the starter kit's documents, sent by id to a g
     await receiver?.close();
   });
 
+  /** The text the kit's manifest holds for a document: what its id stands for. */
+  const manifestText = (document: DocumentNode): string => {
+    const manifest = JSON.parse(readFileSync(join(manifests.dir, CLIENT.name, `${CLIENT.version}.json`), 'utf8')) as Record<string, string>;
+    return manifest[documentIdOf(document)!]!;
+  };
+  const textHash = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
   /** Sends a document of the kit by its id over HTTP, as its clients do, in the caller's trace. */
   const byId = (document: DocumentNode, variables: Record<string, unknown>, accept: string, traceId: string) =>
     fetch(gateway.url, {
@@ -410,6 +419,8 @@ describe("traces and log lines of the starter kit's documents, sent by id to a g
     expect(operation!.parentSpanId).toBe(CALLER_SPAN);
     expect(operation!.attributes).toMatchObject({
       'graphql.operation.name': 'ReviewAssignments',
+      // Sent by id, hashed as if its text had been sent: the manifest's text for that id.
+      'graphql.document.hash': textHash(manifestText(ReviewAssignments)),
       'graphql.client.name': CLIENT.name,
       'synapse.outcome': 'ok',
       'synapse.upstream.requests': calls,
@@ -462,6 +473,31 @@ describe("traces and log lines of the starter kit's documents, sent by id to a g
     });
     expect(last.extensions.upstream.requests).toBeGreaterThan(2);
     expect(operation.attributes).toMatchObject({ 'graphql.client.name': CLIENT.name, 'synapse.upstream.requests': last.extensions.upstream.requests });
+    expect(operation.attributes['graphql.document.hash']).toBe(textHash(manifestText(Dashboard)));
+  });
+
+  it('gives a document the same hash sent by its id as sent as its text', async () => {
+    const text = manifestText(Dashboard);
+    const variables = { filter: { project: '2' }, days: 14, asOf: SEED_NOW.toISOString(), timeZone: 'Europe/Paris' };
+    const sent = [
+      { documentId: documentIdOf(Dashboard), variables },
+      { query: text, variables },
+    ];
+    const requestIds: string[] = [];
+    for (const body of sent) {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Token ${TOKENS.admin}`, ...clientHeaders },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as { errors?: unknown; extensions: { requestId: string } };
+      expect(answer.errors).toBeUndefined();
+      requestIds.push(answer.extensions.requestId);
+    }
+    await receiver.waitFor('both operations', () => requestIds.every((id) => operationSpan(receiver, id) !== undefined));
+    const [byId, byText] = requestIds.map((id) => operationSpan(receiver, id)!.attributes['graphql.document.hash']);
+    expect(byText).toBe(textHash(text));
+    expect(byId).toBe(byText);
   });
 });
 

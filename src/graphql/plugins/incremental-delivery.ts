@@ -43,12 +43,15 @@ export function useIncrementalDelivery(maskError: (error: unknown, message: stri
         },
       };
     },
-    async onResultProcess({ request, result, setResult, setResultProcessor }) {
-      if (!isAsyncIterable(result) || !streamed.has(request) || acceptsStreams(request)) return;
-      setResult(await mergeParts(result as AsyncIterable<IncrementalPart>));
-      // Yoga chose its processor before this hook, for the stream: none, since JSON takes no stream.
-      const accept = request.headers.get('accept') ?? '';
-      setResultProcessor(processRegularResult, accept.includes(GRAPHQL_RESPONSE_JSON) ? GRAPHQL_RESPONSE_JSON : 'application/json');
+    // Synchronous unless it merges: a promise returned here is awaited, for every request.
+    onResultProcess({ request, result, setResult, setResultProcessor }) {
+      if (!isAsyncIterable(result) || !streamed.has(request) || acceptsStreams(request)) return undefined;
+      return mergeParts(result as AsyncIterable<IncrementalPart>).then((merged) => {
+        setResult(merged);
+        // Yoga chose its processor before this hook, for the stream: none, since JSON takes no stream.
+        const accept = request.headers.get('accept') ?? '';
+        setResultProcessor(processRegularResult, accept.includes(GRAPHQL_RESPONSE_JSON) ? GRAPHQL_RESPONSE_JSON : 'application/json');
+      });
     },
   };
 }
