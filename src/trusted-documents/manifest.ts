@@ -36,6 +36,22 @@ export function sha256Hex(text: string): string {
 }
 
 /**
+ * Why `id` cannot name `text`, when it names a hash that is not the text's (`sha256:<hex>` and
+ * 64 hex digits: SHA-256; 40 hex digits: SHA-1, the client preset's former default);
+ * undefined when it is that hash, or a custom id, which nothing can check. One rule for the
+ * manifests and for requests that send an id with a text.
+ */
+export function hashIdMismatch(id: string, text: string, sha256?: string): string | undefined {
+  const claimed = SHA256_ID.exec(id)?.[1] ?? (HEX64.test(id) ? id : undefined);
+  if (claimed !== undefined) {
+    const actual = sha256 ?? sha256Hex(text);
+    return claimed === actual ? undefined : `id ${id} is not the SHA-256 of its document (that is sha256:${actual})`;
+  }
+  if (HEX40.test(id) && createHash('sha1').update(text).digest('hex') !== id) return `id ${id} is not the SHA-1 of its document`;
+  return undefined;
+}
+
+/**
  * The entries of one manifest file, in either format frontends' tools write: GraphQL Code
  * Generator's client preset (`{ "<id>": "<document>" }`) or Apollo's
  * (`{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ id, body }] }`).
@@ -58,13 +74,8 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
     if (seen.has(id)) throw new ManifestError(file, line, `id ${id} appears twice`);
     seen.add(id);
     const sha256 = sha256Hex(body);
-    const claimed = SHA256_ID.exec(id)?.[1] ?? (HEX64.test(id) ? id : undefined);
-    if (claimed !== undefined && claimed !== sha256) {
-      throw new ManifestError(file, line, `id ${id} is not the SHA-256 of its document (that is sha256:${sha256})`);
-    }
-    if (HEX40.test(id) && createHash('sha1').update(body).digest('hex') !== id) {
-      throw new ManifestError(file, line, `id ${id} is not the SHA-1 of its document`);
-    }
+    const mismatch = hashIdMismatch(id, body, sha256);
+    if (mismatch !== undefined) throw new ManifestError(file, line, mismatch);
     try {
       parse(body, { noLocation: true });
     } catch (error) {
