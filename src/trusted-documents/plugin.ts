@@ -85,7 +85,7 @@ export class DocumentGate {
     if (typeof query !== 'string') return rest;
     if (scope.byText.has(query)) this.#options.onOutcome(client, 'trusted');
     else if (bypassed) this.#options.onOutcome(client, 'bypassed');
-    else if (this.#exempt(query, request)) this.#options.onOutcome(client, 'exempt');
+    else if (this.#exempt(query, client)) this.#options.onOutcome(client, 'exempt');
     else if (mode === 'log') this.#unknown(query, request, client);
     else throw this.#refuse('PERSISTED_QUERY_NOT_IN_LIST', request, client);
     return rest;
@@ -99,11 +99,14 @@ export class DocumentGate {
     throw this.#refuse('TRUSTED_DOCUMENTS_BYPASS_REFUSED', request, client);
   }
 
-  /** Outside production, GraphiQL's documents and introspection run as they always did. */
-  #exempt(query: string, request: Request): boolean {
+  /**
+   * Outside production, GraphiQL's documents and introspection run as they always did. `client`
+   * is the request's label, which is GraphiQL's name exactly when its header says so.
+   */
+  #exempt(query: string, client: string): boolean {
     const { production, graphiqlClient, maxTokens } = this.#options;
     if (production) return false;
-    if (graphiqlClient !== undefined && request.headers.get(CLIENT_NAME_HEADER) === graphiqlClient) return true;
+    if (graphiqlClient !== undefined && client === graphiqlClient) return true;
     try {
       return isIntrospectionOnly(parse(query, { noLocation: true, maxTokens }));
     } catch {
