@@ -17,8 +17,10 @@
 import { autocannon } from './autocannon.ts';
 import { createDevBackend } from '../src/dev-backend/server.ts';
 import { subscribeSse, subscribeWs, wsClient, type Subscription } from '../test/helpers/live-clients.ts';
+import { metricValue } from '../test/helpers/metrics.ts';
 import { startRedis } from '../test/helpers/redis-server.ts';
 import { startReplica, type Replica } from '../test/helpers/replicas.ts';
+import { waitFor } from '../test/helpers/wait-for.ts';
 
 const SUBSCRIBERS = Number(process.env['LIVE_SUBSCRIBERS'] ?? 200);
 const POLL_MS = Number(process.env['LIVE_POLL_MS'] ?? 5_000);
@@ -69,12 +71,8 @@ try {
       }
     }
   }, 2);
-  const gauge = async (replica: Replica, name: string) =>
-    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(replica.metricsUrl)).text())?.[1] ?? 0);
-  for (let tries = 0; (await gauge(a!, 'synapse_live_subscriptions')) + (await gauge(b!, 'synapse_live_subscriptions')) < SUBSCRIBERS; tries++) {
-    if (tries > 600) throw new Error('subscribers did not all connect within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const open = async (replica: Replica) => metricValue(await (await fetch(replica.metricsUrl)).text(), 'synapse_live_subscriptions');
+  await waitFor(async () => (await open(a!)) + (await open(b!)) >= SUBSCRIBERS, 60_000, `the ${SUBSCRIBERS} subscribers to connect`);
 
   // --- polls per minute ----------------------------------------------------------------
   const polls = () => backend.requests.filter((r) => r.path === '/sdk/assignments/' && r.query['ordering'] === 'updated_at').length;

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { metricValue } from '../test/helpers/metrics.ts';
 import { autocannon, type AutocannonRequest } from './autocannon.ts';
 import { listeningUrl } from './spawn-backend.ts';
 
@@ -237,15 +238,10 @@ async function operationsLogged(path: string, from: number): Promise<{ count: nu
 /** Figures from the gateway's own metrics (its admin listener's `/metrics`). */
 async function gatewayCounters(metricsUrl: string): Promise<{ retries: number; breakerState: number; heapUsedMb: number }> {
   const text = await (await fetch(metricsUrl)).text();
-  const sum = (name: string) =>
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   return {
-    retries: sum('synapse_upstream_retries_total'),
-    breakerState: sum('synapse_circuit_breaker_state'),
-    heapUsedMb: sum('nodejs_heap_size_used_bytes') / 1024 / 1024,
+    retries: metricValue(text, 'synapse_upstream_retries_total'),
+    breakerState: metricValue(text, 'synapse_circuit_breaker_state'),
+    heapUsedMb: metricValue(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
   };
 }
 

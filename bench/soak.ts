@@ -28,9 +28,11 @@ import type { Client as WsClient } from 'graphql-ws';
 import { mulberry32, type Random } from '../src/dev-backend/prng.ts';
 import { within } from '../test/helpers/gateway-process.ts';
 import { subscribeSse, subscribeWs, wsClient, type Subscription } from '../test/helpers/live-clients.ts';
+import { metricValue } from '../test/helpers/metrics.ts';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../test/helpers/redis-server.ts';
 import { startReplica, type Replica } from '../test/helpers/replicas.ts';
 import { TOKENS } from '../test/helpers/tokens.ts';
+import { waitFor } from '../test/helpers/wait-for.ts';
 import { spawnBackend, type SpawnedBackend } from './spawn-backend.ts';
 
 const SOAK_SECONDS = positive('SOAK_SECONDS', 600);
@@ -101,16 +103,6 @@ function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   if (!(value > 0)) throw new Error(`${name} must be a positive number of seconds, not ${process.env[name]}`);
   return value;
-}
-
-/** The sum of one series over the label sets that contain `labels`, in Prometheus text format; NaN when absent. */
-function series(text: string, name: string, labels = ''): number {
-  let total = NaN;
-  for (const line of text.split('\n')) {
-    if (!(line.startsWith(`${name} `) || line.startsWith(`${name}{`)) || !line.includes(labels)) continue;
-    total = (Number.isNaN(total) ? 0 : total) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
 }
 
 const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
@@ -221,14 +213,16 @@ async function main(): Promise<number> {
     drain();
     for (const gateway of gateways) {
       const text = await scrape(gateway);
+      // NaN when the scrape failed or lacks the series: the report shows it as missing, not as 0.
+      const value = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, labels, NaN);
       const row: Sample = {
         at,
         gateway: gateway.name,
-        rssMb: series(text, 'process_resident_memory_bytes') / MB,
-        heapMb: series(text, 'nodejs_heap_size_used_bytes') / MB,
-        loopP99Ms: series(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
-        handles: series(text, 'nodejs_active_handles_total'),
-        sockets: series(text, 'nodejs_active_handles', 'type="Socket"'),
+        rssMb: value('process_resident_memory_bytes') / MB,
+        heapMb: value('nodejs_heap_size_used_bytes') / MB,
+        loopP99Ms: value('nodejs_eventloop_lag_p99_seconds') * 1000,
+        handles: value('nodejs_active_handles_total'),
+        sockets: value('nodejs_active_handles', { type: 'Socket' }),
         requests: gateway.requests,
         errors: gateway.clientErrors + errorLogLines(gateway),
         events: gateway.events,
@@ -293,14 +287,18 @@ async function main(): Promise<number> {
       }
       subscribers.push({ gateway, subscription, received: 0, endedEarly: false });
     }
-    const open = async () => (await Promise.all(gateways.map(async (gateway) => series(await scrape(gateway), 'synapse_live_subscriptions')))).reduce((a, b) => a + b, 0);
-    for (let tries = 0; (await open()) < SUBSCRIBERS; tries++) {
-      const ended = subscribers.find((subscriber) => subscriber.subscription.done);
-      if (ended) throw new Error(`a subscriber could not subscribe: ${JSON.stringify(ended.subscription.events).slice(0, 500)} ${String(ended.subscription.failure ?? '')}`);
-      if (tries > 600) throw new Error(`the ${SUBSCRIBERS} subscribers did not all connect within 60 s`);
-      if (run.signal.aborted) throw new Error('stopped before the load started');
-      await pause(100);
-    }
+    const open = async () => (await Promise.all(gateways.map(async (gateway) => metricValue(await scrape(gateway), 'synapse_live_subscriptions', {}, NaN)))).reduce((a, b) => a + b, 0);
+    // Asked as `>=`: a failed scrape (NaN) is not all of them connected, so the wait goes on, bounded.
+    await waitFor(
+      async () => {
+        const ended = subscribers.find((subscriber) => subscriber.subscription.done);
+        if (ended) throw new Error(`a subscriber could not subscribe: ${JSON.stringify(ended.subscription.events).slice(0, 500)} ${String(ended.subscription.failure ?? '')}`);
+        if (run.signal.aborted) throw new Error('stopped before the load started');
+        return (await open()) >= SUBSCRIBERS;
+      },
+      60_000,
+      `the ${SUBSCRIBERS} subscribers to connect`,
+    );
     console.log(
       `bench:soak: ${SUBSCRIBERS} subscribers (${sseCount} SSE, ${SUBSCRIBERS - sseCount} WebSocket on ${clients.size} sockets) over ${names.join(', ')}; ` +
         `per replica ${CALLERS.length} readers ${READ_PAUSE_MS} ms apart; one tag writer every ${WRITE_PAUSE_MS} ms; analytics every ${ANALYTICS_PAUSE_MS / 1000} s`,

@@ -119,6 +119,10 @@ const keyValueList = z.string().transform((value) => {
   return pairs;
 });
 
+/** An optional `keyValueList` variable: every such variable documents the same form, and unset means none. */
+const keyValueVariable = (doc: Pick<EnvDoc, 'group' | 'description'>) =>
+  keyValueList.optional().register(envDocs, { ...doc, unset: 'none', values: '`key=value,key2=value2`, values percent-encoded' });
+
 const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 const otlpProtocol = z.enum(OTLP_PROTOCOLS, {
   error: "expected http/protobuf or http/json (OTLP over gRPC is not supported: use the collector's OTLP/HTTP port, 4318)",
@@ -460,18 +464,14 @@ export const EnvSchema = z.object({
     group: 'Traces (OpenTelemetry)',
     description: 'The same for traces alone; unset, `OTEL_EXPORTER_OTLP_PROTOCOL` applies.',
   }),
-  OTEL_EXPORTER_OTLP_HEADERS: keyValueList.optional().register(envDocs, {
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueVariable({
     group: 'Traces (OpenTelemetry)',
     description:
       "Headers sent with every export, such as a vendor's API key; never logged. Malformed entries are skipped.",
-    unset: 'none',
-    values: '`key=value,key2=value2`, values percent-encoded',
   }),
-  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList.optional().register(envDocs, {
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueVariable({
     group: 'Traces (OpenTelemetry)',
     description: 'More headers for trace exports, added to `OTEL_EXPORTER_OTLP_HEADERS` (a name in both takes this value).',
-    unset: 'none',
-    values: '`key=value,key2=value2`, values percent-encoded',
   }),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000).default(10_000).register(envDocs, {
     group: 'Traces (OpenTelemetry)',
@@ -481,12 +481,10 @@ export const EnvSchema = z.object({
     group: 'Traces (OpenTelemetry)',
     description: "`service.name` of the gateway's spans. The embedded development backend's spans are `synapse-dev-backend`.",
   }),
-  OTEL_RESOURCE_ATTRIBUTES: keyValueList.optional().register(envDocs, {
+  OTEL_RESOURCE_ATTRIBUTES: keyValueVariable({
     group: 'Traces (OpenTelemetry)',
     description:
       'More attributes of the process on every span (`deployment.environment.name=production,service.version=1.4.0`); `service.name` is `OTEL_SERVICE_NAME`.',
-    unset: 'none',
-    values: '`key=value,key2=value2`, values percent-encoded',
   }),
   OTEL_TRACES_SAMPLER: z.enum(SAMPLERS).default('parentbased_always_on').register(envDocs, {
     group: 'Traces (OpenTelemetry)',

@@ -5,24 +5,14 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.ts';
 import { withExtensions } from '../graphql/errors.ts';
-import { BYPASS_HEADER, CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../trusted-documents/index.ts';
+import { CALLER_HEADERS } from '../security/cors.ts';
+import { BYPASS_HEADER } from '../trusted-documents/index.ts';
 
 /**
  * Headers a client may pass in the `connection_init` payload (browsers cannot set them on a
- * WebSocket): credentials, its request id, its name and version, the trusted documents'
- * bypass, and the W3C trace context its operations continue.
+ * WebSocket): the caller's, as over HTTP, and the trusted documents' bypass.
  */
-const FORWARDED_HEADERS = [
-  'authorization',
-  'synapse-access-token',
-  'synapse-tenant',
-  'x-request-id',
-  CLIENT_NAME_HEADER,
-  CLIENT_VERSION_HEADER,
-  BYPASS_HEADER,
-  'traceparent',
-  'tracestate',
-];
+const FORWARDED_HEADERS = [...CALLER_HEADERS, BYPASS_HEADER];
 
 /**
  * The `graphql-transport-ws` protocol (the graphql-ws library) on the gateway's own

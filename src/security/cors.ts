@@ -12,6 +12,23 @@ const MAX_SHOWN_ORIGIN = 200;
 
 type CorsPolicy = Pick<SecurityConfig, 'corsOrigins' | 'corsAllowLocalhost'>;
 
+/**
+ * Headers a caller sends for the gateway to read, whichever way it calls (a browser's fetch, a
+ * WebSocket's `connection_init` payload): credentials, its request id, its name and version
+ * (trusted documents pick its manifest, metrics label it), and the W3C trace context its
+ * operations continue (a browser traced by OpenTelemetry).
+ */
+export const CALLER_HEADERS: readonly string[] = [
+  'authorization',
+  'synapse-access-token',
+  'synapse-tenant',
+  'x-request-id',
+  CLIENT_NAME_HEADER,
+  CLIENT_VERSION_HEADER,
+  'traceparent',
+  'tracestate',
+];
+
 /** Whether a browser page of `origin` may read the gateway's answers. */
 function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
   return policy.corsOrigins.includes(origin) || (policy.corsAllowLocalhost && LOCAL_DEV_ORIGIN.test(origin));
@@ -30,21 +47,7 @@ export function corsOptions(policy: CorsPolicy): YogaServerOptions<Record<string
     return {
       origin: [origin],
       methods: ['GET', 'POST'],
-      allowedHeaders: [
-        'accept',
-        'authorization',
-        'content-type',
-        // A frontend build names itself (trusted documents pick its manifest, metrics label it).
-        CLIENT_NAME_HEADER,
-        CLIENT_VERSION_HEADER,
-        'synapse-access-token',
-        'synapse-tenant',
-        // W3C trace context from a browser traced by OpenTelemetry: the gateway continues its trace.
-        'traceparent',
-        'tracestate',
-        'x-graphql-yoga-csrf',
-        'x-request-id',
-      ],
+      allowedHeaders: ['accept', 'content-type', 'x-graphql-yoga-csrf', ...CALLER_HEADERS],
       exposedHeaders: ['x-request-id', 'retry-after'],
       credentials: false,
       maxAge: 600,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { parse, type GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -8,7 +7,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ClientLabels } from '../observability/request-state.ts';
 import { BYPASS_HEADER, CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER, sentClient } from './clients.ts';
 import type { Scope } from './document-set.ts';
-import { sha256Hex } from './manifest.ts';
+import { hashIdMismatch, sha256Hex } from './manifest.ts';
 import type { ManifestStore } from './store.ts';
 
 /**
@@ -79,13 +78,14 @@ export class DocumentGate {
         return { ...rest, query: document.body };
       }
       if (query == null) throw this.#refuse('PERSISTED_QUERY_NOT_FOUND', request, client, { documentId: id.slice(0, 100) });
-      if (!mayName(id, query)) throw this.#refuse('PERSISTED_QUERY_ID_MISMATCH', request, client);
+      // A hash id must be the text's hash, as in a manifest; a custom id cannot be checked.
+      if (hashIdMismatch(id, query) !== undefined) throw this.#refuse('PERSISTED_QUERY_ID_MISMATCH', request, client);
     }
     // No text (or not a string): yoga refuses the parameters itself, with its BAD_REQUEST.
     if (typeof query !== 'string') return rest;
     if (scope.byText.has(query)) this.#options.onOutcome(client, 'trusted');
     else if (bypassed) this.#options.onOutcome(client, 'bypassed');
-    else if (this.#exempt(query, request)) this.#options.onOutcome(client, 'exempt');
+    else if (this.#exempt(query, client)) this.#options.onOutcome(client, 'exempt');
     else if (mode === 'log') this.#unknown(query, request, client);
     else throw this.#refuse('PERSISTED_QUERY_NOT_IN_LIST', request, client);
     return rest;
@@ -99,11 +99,14 @@ export class DocumentGate {
     throw this.#refuse('TRUSTED_DOCUMENTS_BYPASS_REFUSED', request, client);
   }
 
-  /** Outside production, GraphiQL's documents and introspection run as they always did. */
-  #exempt(query: string, request: Request): boolean {
+  /**
+   * Outside production, GraphiQL's documents and introspection run as they always did. `client`
+   * is the request's label, which is GraphiQL's name exactly when its header says so.
+   */
+  #exempt(query: string, client: string): boolean {
     const { production, graphiqlClient, maxTokens } = this.#options;
     if (production) return false;
-    if (graphiqlClient !== undefined && request.headers.get(CLIENT_NAME_HEADER) === graphiqlClient) return true;
+    if (graphiqlClient !== undefined && client === graphiqlClient) return true;
     try {
       return isIntrospectionOnly(parse(query, { noLocation: true, maxTokens }));
     } catch {
@@ -141,17 +144,6 @@ function documentIdOf(params: GraphQLParams & { documentId?: unknown }, request:
   }
   const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
   return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
-}
-
-/**
- * Whether an id not in the manifests may name this text: a hash id must be the text's
- * hash (a request whose id and text disagree is refused); a custom id cannot be checked.
- */
-function mayName(id: string, query: string): boolean {
-  const sha256 = /^(?:sha256:)?([0-9a-f]{64})$/.exec(id)?.[1];
-  if (sha256 !== undefined) return sha256 === sha256Hex(query);
-  if (/^[0-9a-f]{40}$/.test(id)) return id === createHash('sha1').update(query).digest('hex');
-  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { startGatewayProcess, within, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { waitFor } from '../reliability/helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 describe('production settings', () => {
   it('need an explicit choice of backend: the embedded one starts by itself outside production only', () => {

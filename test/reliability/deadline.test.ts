@@ -5,7 +5,7 @@ import type { WireAssignment } from '../../src/contract/index.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
 import { restAll } from '../helpers/rest.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 describe('OperationDeadlines', () => {
   beforeEach(() => {

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { keepAliveFetch, type FetchFn } from '../../src/upstream/transport.ts';
 import type { WireAssignment, WirePage } from '../../src/contract/index.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { rest, restAll, restTags } from '../helpers/rest.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { getText, metricValue } from './helpers.ts';
+import { getText } from './helpers.ts';
 
 const LIST = /* GraphQL */ `
   query List {

@@ -62,28 +62,6 @@ export function capturedLogger(level = 'debug'): { logger: Logger; lines: () => 
   return { logger, lines, raw };
 }
 
-/** Sum of a series' samples in Prometheus text, over the samples whose labels include `labels`. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = line.match(/^[^{\s]+(?:\{(.*)\})?\s+(\S+)$/);
-    if (!match) continue;
-    const found = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) sum += Number(match[2]);
-  }
-  return sum;
-}
-
-/** Polls `condition` every 20 ms; fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 export interface TcpProxy {
   url: string;
   /** Connections accepted since start: every connection attempt the gateway made. */

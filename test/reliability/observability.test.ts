@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCraftedServer, closedPort, type CraftedServer } from '../helpers/crafted-server.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
-import { capturedLogger, gatewayFor, getText, gql, metricValue } from './helpers.ts';
+import { capturedLogger, gatewayFor, getText, gql } from './helpers.ts';
 import { redactTokens } from '../../src/observability/logger.ts';
 
 const DETAIL = /* GraphQL */ `

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.ts';
 import type { Gateway } from '../../src/gateway.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { SEED_NOW } from '../helpers/stack.ts';
-import { gatewayFor, getText, gql, metricValue, startTcpProxy, waitFor, type TcpProxy } from './helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { gatewayFor, getText, gql, startTcpProxy, type TcpProxy } from './helpers.ts';
 
 const DETAIL = /* GraphQL */ `
   query Detail($id: ID!) {

@@ -5,10 +5,11 @@ import { createReliability } from '../../src/reliability/index.ts';
 import { DEFAULT_RETRY_BUDGET, RetryBudget } from '../../src/upstream/retry.ts';
 import type { WireAssignment, WirePage } from '../../src/contract/index.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { rest, restTags } from '../helpers/rest.ts';
 import { startStack, TOKENS, type Stack } from '../helpers/stack.ts';
 import { testClient } from '../helpers/synapse-test-client.ts';
-import { getText, metricValue } from './helpers.ts';
+import { getText } from './helpers.ts';
 
 /** A list read plus the tag reads of its four projects: five upstream calls, the issue's query. */
 const LIST = /* GraphQL */ `

@@ -4,8 +4,9 @@ import { mulberry32 } from '../../src/dev-backend/prng.ts';
 import { createReliability } from '../../src/reliability/index.ts';
 import { backoffDelay } from '../../src/upstream/retry.ts';
 import { startCraftedServer, type CraftedServer } from '../helpers/crafted-server.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { SAMPLE_ASSIGNMENT } from '../helpers/synapse-test-client.ts';
-import { gatewayFor, getText, gql, metricValue } from './helpers.ts';
+import { gatewayFor, getText, gql } from './helpers.ts';
 
 const ROW = SAMPLE_ASSIGNMENT;
 const PAGE = { status: 200, body: { count: 1, next: null, previous: null, results: [ROW] } } as const;

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../helpers/stack.ts';
 import { startGatewayProcess, within, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 describe('graceful shutdown of the server process', () => {
   let dir: string;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { capturedLogger, metricValue } from '../reliability/helpers.ts';
+import { capturedLogger } from '../reliability/helpers.ts';
+import { metricValue } from '../helpers/metrics.ts';
 import { serve } from '../helpers/serve.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { subscribeSse, subscribeWs, wsClient } from '../helpers/live-clients.ts';

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, within, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { waitFor } from '../reliability/helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { codes, manifestFolder, presetManifest, send, sha256, writeManifests } from './helpers.ts';
 
 const ONE = 'query One { assignment(id: 1) { id status } }';

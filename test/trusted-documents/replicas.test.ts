@@ -4,7 +4,7 @@ import { createDevBackend, type DevBackend } from '../../src/dev-backend/server.
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import { startReplica, type Replica } from '../helpers/replicas.ts';
 import { SEED_NOW } from '../helpers/stack.ts';
-import { waitFor } from '../reliability/helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { apolloManifest, codes, manifestFolder, presetManifest, send, sha256 } from './helpers.ts';
 
 const ONE = 'query One($id: ID!) { assignment(id: $id) { id status tags { name } } }';
