@@ -1,5 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { CLIENT_NAME_HEADER } from '../trusted-documents/clients.ts';
+import { CLIENT_NAME_HEADER } from '../observability/request-state.ts';
 import { exampleTabs, json } from './examples.ts';
 import { workflowExampleTabs } from './workflow-examples.ts';
 

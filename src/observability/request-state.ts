@@ -25,6 +25,19 @@ export interface ClientLabels {
 /** The labels of a request whose client is not known (or not named). */
 export const UNKNOWN_CLIENT: ClientLabels = { name: 'unknown', version: 'unknown' };
 
+/** The request header that names a frontend (Hive's and Apollo's convention). */
+export const CLIENT_NAME_HEADER = 'graphql-client-name';
+/** The request header that names the frontend's build, beside CLIENT_NAME_HEADER. */
+export const CLIENT_VERSION_HEADER = 'graphql-client-version';
+/** Longest client name or version echoed back in a refusal. */
+const MAX_ECHO = 100;
+
+/** The client headers as sent (null when absent), cut to a sane length: shown back in a refusal, or recorded. */
+export function sentClient(request: Request, maxLength = MAX_ECHO): { name: string | null; version: string | null } {
+  const cut = (value: string | null) => (value === null ? null : value.slice(0, maxLength));
+  return { name: cut(request.headers.get(CLIENT_NAME_HEADER)), version: cut(request.headers.get(CLIENT_VERSION_HEADER)) };
+}
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -39,13 +40,11 @@ import {
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, shouldRenderGraphiQL, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 import type { TracingConfig } from '../config.ts';
-import { sentClient } from '../trusted-documents/clients.ts';
-import { sha256Hex } from '../trusted-documents/manifest.ts';
 import type { CallTracer, TracedCall } from '../upstream/client.ts';
 import type { Logger } from './logger.ts';
 import { errorCodesOf, isFault } from './operation-log.ts';
 import { pathOf } from './readiness.ts';
-import type { RequestState } from './request-state.ts';
+import { sentClient, type RequestState } from './request-state.ts';
 
 // The GraphQL and `url.template` conventions are still "development": copied here rather than
 // taken from the package's incubating entry, which may change them in a minor release.
@@ -258,7 +257,7 @@ class OperationSpan {
   document(text: string): void {
     if (!this.recording || text === this.hashed) return;
     this.hashed = text;
-    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${sha256Hex(text)}`);
+    this.span.setAttribute(ATTR_DOCUMENT_HASH, `sha256:${hash('sha256', text, 'hex')}`);
   }
 
   /** Notes one result (or one part of a stream): its error codes, whether it carried data. */

@@ -1,7 +1,7 @@
 import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 import type { GatewayContext } from '../context.ts';
-import { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../trusted-documents/clients.ts';
+import { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../observability/request-state.ts';
 import { refusalResponse } from './http-refusals.ts';
 
 /** A frontend dev server on this machine: `http://localhost:5173`, `http://127.0.0.1:3000`. */

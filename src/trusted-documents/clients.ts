@@ -1,22 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { UNKNOWN_CLIENT, type ClientLabels } from '../observability/request-state.ts';
+import { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER, UNKNOWN_CLIENT, type ClientLabels } from '../observability/request-state.ts';
 import type { DocumentSet } from './document-set.ts';
 
-/** The request header that names a frontend (Hive's and Apollo's convention). */
-export const CLIENT_NAME_HEADER = 'graphql-client-name';
-/** The request header that names the frontend's build, beside CLIENT_NAME_HEADER. */
-export const CLIENT_VERSION_HEADER = 'graphql-client-version';
 /** The header an operator sends, with the configured secret, to run any document. */
 export const BYPASS_HEADER = 'x-trusted-documents-bypass';
-/** Longest client name or version echoed back in a refusal. */
-const MAX_ECHO = 100;
-
-/** The client headers as sent (null when absent), cut to a sane length: shown back in a refusal, or recorded. */
-export function sentClient(request: Request, maxLength = MAX_ECHO): { name: string | null; version: string | null } {
-  const cut = (value: string | null) => (value === null ? null : value.slice(0, maxLength));
-  return { name: cut(request.headers.get(CLIENT_NAME_HEADER)), version: cut(request.headers.get(CLIENT_VERSION_HEADER)) };
-}
-
 /**
  * A request's client as label values: a name the manifests know (or one of `extraNames`,
  * GraphiQL's), else `unknown`; its version when that client has a manifest of it, else

@@ -7,7 +7,8 @@ import { DocumentGate, useTrustedDocuments, type DocumentOutcome } from './plugi
 import { ManifestStore } from './store.ts';
 
 export { ManifestStore } from './store.ts';
-export { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER, BYPASS_HEADER } from './clients.ts';
+export { BYPASS_HEADER } from './clients.ts';
+export { CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER } from '../observability/request-state.ts';
 
 /** The trusted documents of one gateway: who each request's client is, and which documents may run. */
 export interface TrustedDocuments {
